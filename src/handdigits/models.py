@@ -1,0 +1,138 @@
+"""Named Keras 3 architectures for 28×28 digit classification.
+
+Every model takes ``(28, 28, 1)`` float inputs in ``[0, 255]`` (MNIST
+polarity: white ink on black), rescales internally, and outputs softmax
+probabilities over the 10 digits.  Build one with :func:`build`.
+"""
+
+from __future__ import annotations
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+
+# name -> (builder function name, one-line description, recipe defaults)
+_REGISTRY = {
+    "seed": (
+        "_seed",
+        "plain CNN like the original coursework model: conv/pool x2, dense 128, dropout",
+        {"epochs": 50, "batch_size": 32},
+    ),
+    "bn_cnn": (
+        "_bn_cnn",
+        "batch-norm CNN (32-32-32s2 / 64-64-64s2 / 128 conv, dropout), ~330k parameters",
+        {"epochs": 30, "batch_size": 128},
+    ),
+    "resnet_small": (
+        "_resnet_small",
+        "small residual net: 3 stages (32/64/128) of pre-activation blocks, global pooling",
+        {"epochs": 30, "batch_size": 128},
+    ),
+}
+
+
+def available() -> list[str]:
+    """Names accepted by :func:`build`."""
+    return sorted(_REGISTRY)
+
+
+def describe(name: str) -> str:
+    return _REGISTRY[_check(name)][1]
+
+
+def recipe_defaults(name: str) -> dict:
+    """Default training epochs and batch size of a named architecture."""
+    return dict(_REGISTRY[_check(name)][2])
+
+
+def _check(name: str) -> str:
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}; available: {', '.join(available())}")
+    return name
+
+
+def build(name: str = "bn_cnn", *, seed: int | None = None):
+    """Build the named (uncompiled) Keras model.
+
+    Args:
+        name: one of :func:`available`.
+        seed: seeds weight initialisation (``keras.utils.set_random_seed``).
+    """
+    _check(name)
+    import keras
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    return globals()[_REGISTRY[name][0]](keras)
+
+
+def _inputs(keras):
+    inputs = keras.Input(INPUT_SHAPE, name="image")
+    return inputs, keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
+
+
+def _seed(keras):
+    L = keras.layers
+    inputs, x = _inputs(keras)
+    x = L.Conv2D(32, 3, activation="relu")(x)
+    x = L.MaxPooling2D()(x)
+    x = L.Conv2D(64, 3, activation="relu")(x)
+    x = L.MaxPooling2D()(x)
+    x = L.Flatten()(x)
+    x = L.Dense(128, activation="relu")(x)
+    x = L.Dropout(0.5)(x)
+    outputs = L.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="seed")
+
+
+def _conv_bn(keras, x, filters, kernel, strides=1, padding="valid"):
+    L = keras.layers
+    x = L.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False)(x)
+    x = L.BatchNormalization()(x)
+    return L.Activation("relu")(x)
+
+
+def _bn_cnn(keras):
+    L = keras.layers
+    inputs, x = _inputs(keras)
+    x = _conv_bn(keras, x, 32, 3)
+    x = _conv_bn(keras, x, 32, 3)
+    x = _conv_bn(keras, x, 32, 5, strides=2, padding="same")
+    x = L.Dropout(0.3)(x)
+    x = _conv_bn(keras, x, 64, 3)
+    x = _conv_bn(keras, x, 64, 3)
+    x = _conv_bn(keras, x, 64, 5, strides=2, padding="same")
+    x = L.Dropout(0.3)(x)
+    x = _conv_bn(keras, x, 128, 4)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dropout(0.3)(x)
+    outputs = L.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="bn_cnn")
+
+
+def _res_block(keras, x, filters, strides):
+    L = keras.layers
+    shortcut = x
+    y = L.BatchNormalization()(x)
+    y = L.Activation("relu")(y)
+    if strides != 1 or x.shape[-1] != filters:
+        shortcut = L.Conv2D(filters, 1, strides=strides, use_bias=False)(y)
+    y = L.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(y)
+    y = L.BatchNormalization()(y)
+    y = L.Activation("relu")(y)
+    y = L.Conv2D(filters, 3, padding="same", use_bias=False)(y)
+    return L.Add()([shortcut, y])
+
+
+def _resnet_small(keras):
+    L = keras.layers
+    inputs, x = _inputs(keras)
+    x = L.Conv2D(32, 3, padding="same", use_bias=False)(x)
+    x = _res_block(keras, x, 32, 1)
+    x = _res_block(keras, x, 64, 2)
+    x = _res_block(keras, x, 128, 2)
+    x = L.BatchNormalization()(x)
+    x = L.Activation("relu")(x)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dropout(0.3)(x)
+    outputs = L.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="resnet_small")

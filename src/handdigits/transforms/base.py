@@ -1,0 +1,261 @@
+"""Transform base class, input/output conversion and the combinators."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validation import check_image_array, check_probability
+
+_REGISTRY: dict[str, type] = {}
+
+
+def register(cls):
+    """Class decorator: make a transform rebuildable by :func:`from_config`."""
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def serialize(transform) -> dict:
+    return {"class_name": type(transform).__name__, "config": transform.get_config()}
+
+
+def deserialize(spec: dict):
+    """Rebuild a transform from ``{"class_name": ..., "config": ...}``."""
+    try:
+        cls = _REGISTRY[spec["class_name"]]
+    except KeyError:
+        raise ValueError(f"unknown transform {spec.get('class_name')!r}; known: {sorted(_REGISTRY)}") from None
+    return cls.from_config(spec["config"])
+
+
+def _seed_value(seed):
+    """Normalise ``seed`` to an int or None (a numpy Generator is drawn from)."""
+    if seed is None:
+        return None
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**31 - 1))
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return int(seed)
+    if type(seed).__name__ == "SeedGenerator":
+        return seed
+    raise TypeError(f"seed must be an int, None, a numpy Generator or a keras SeedGenerator, got {seed!r}")
+
+
+class Transform:
+    """Base class: a random transform on one image or a batch.
+
+    Subclasses implement :meth:`apply_batch`, which receives a float32
+    TensorFlow batch ``(N, H, W, 1)`` in ``[0, 1]`` and returns one of the same
+    shape; randomness comes from :meth:`_uniform` / :meth:`_normal`, which draw
+    from this transform's own seeded generator.  ``__call__`` handles every
+    accepted input layout and dtype and restores it on the way out.
+    """
+
+    def __init__(self, seed=None):
+        self.seed = _seed_value(seed)
+        self._generator = None
+
+    # -- randomness -------------------------------------------------------
+    @property
+    def seed_generator(self):
+        import keras
+
+        if self._generator is None:
+            if type(self.seed).__name__ == "SeedGenerator":
+                self._generator = self.seed
+            else:
+                self._generator = keras.random.SeedGenerator(self.seed)
+        return self._generator
+
+    def _uniform(self, shape, low=0.0, high=1.0):
+        import keras
+
+        return keras.random.uniform(shape, minval=low, maxval=high, seed=self.seed_generator)
+
+    def _normal(self, shape):
+        import keras
+
+        return keras.random.normal(shape, seed=self.seed_generator)
+
+    # -- the work ---------------------------------------------------------
+    def apply_batch(self, images):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, images):
+        return _run(self, images)
+
+    # -- configuration ----------------------------------------------------
+    def get_config(self) -> dict:
+        seed = self.seed if isinstance(self.seed, int) else None
+        return {"seed": seed}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _is_tensor(x) -> bool:
+    return type(x).__module__.startswith("tensorflow") or hasattr(x, "graph") or type(x).__name__ in (
+        "EagerTensor",
+        "SymbolicTensor",
+        "Tensor",
+    )
+
+
+def _run(transform: Transform, images):
+    """Apply ``transform`` to numpy or TensorFlow input of any accepted layout."""
+    import tensorflow as tf
+
+    if _is_tensor(images):
+        return _run_tensor(transform, images)
+    x = check_image_array(images, min_ndim=2, max_ndim=4, name=type(transform).__name__)
+    if x.ndim == 4 and x.shape[-1] != 1:
+        raise ValueError(
+            f"{type(transform).__name__}: batches must be (N, H, W) or (N, H, W, 1), got shape {x.shape}"
+        )
+    out = _run_tensor(transform, tf.convert_to_tensor(x), ndim_hint=x.ndim)
+    return out.numpy()
+
+
+def _layout(shape, ndim_hint=None):
+    """Return ``(kind)`` for a shape: 'hw', 'hw1', 'nhw' or 'nhw1'."""
+    ndim = len(shape) if ndim_hint is None else ndim_hint
+    if ndim == 2:
+        return "hw"
+    if ndim == 3:
+        # (H, W, 1) is a single image; (N, H, W) is a batch.
+        return "hw1" if shape[-1] == 1 else "nhw"
+    if ndim == 4:
+        return "nhw1"
+    raise ValueError(f"expected 2 to 4 dimensions, got shape {tuple(shape)}")
+
+
+def _run_tensor(transform: Transform, images, ndim_hint=None):
+    import tensorflow as tf
+
+    dtype = images.dtype
+    layout = _layout(images.shape, ndim_hint)
+    x = tf.cast(images, tf.float32)
+    if layout == "hw":
+        x = x[None, :, :, None]
+    elif layout == "hw1":
+        x = x[None]
+    elif layout == "nhw":
+        x = x[..., None]
+    if dtype.is_integer or dtype.is_bool:
+        peak = tf.constant(255.0)
+    else:
+        peak = tf.where(tf.reduce_max(x) > 1.0, 255.0, 1.0)
+    y = transform.apply_batch(x / peak)
+    y = tf.clip_by_value(y, 0.0, 1.0) * peak
+    if dtype.is_integer:
+        y = tf.round(y)
+    y = tf.cast(y, dtype)
+    if layout == "hw":
+        y = y[0, :, :, 0]
+    elif layout == "hw1":
+        y = y[0]
+    elif layout == "nhw":
+        y = y[..., 0]
+    return y
+
+
+@register
+class Compose(Transform):
+    """Apply transforms in sequence (like ``torchvision.transforms.Compose``)."""
+
+    def __init__(self, transforms):
+        super().__init__(None)
+        transforms = list(transforms)
+        for t in transforms:
+            if not isinstance(t, Transform):
+                raise TypeError(f"Compose expects handdigits transforms, got {t!r}")
+        self.transforms = transforms
+
+    def apply_batch(self, images):
+        for t in self.transforms:
+            images = t.apply_batch(images)
+        return images
+
+    def get_config(self):
+        return {"transforms": [serialize(t) for t in self.transforms]}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls([deserialize(s) for s in config["transforms"]])
+
+    def __repr__(self):
+        inner = ",\n    ".join(repr(t) for t in self.transforms)
+        return f"Compose([\n    {inner}\n])"
+
+
+@register
+class RandomApply(Transform):
+    """Apply ``transform`` to each image independently with probability ``p``."""
+
+    def __init__(self, transform, p: float = 0.5, seed=None):
+        super().__init__(seed)
+        if not isinstance(transform, Transform):
+            raise TypeError(f"RandomApply expects a handdigits transform, got {transform!r}")
+        self.transform = transform
+        self.p = check_probability(p, "p")
+
+    def apply_batch(self, images):
+        import tensorflow as tf
+
+        n = tf.shape(images)[0]
+        mask = self._uniform([n]) < self.p
+        return tf.where(mask[:, None, None, None], self.transform.apply_batch(images), images)
+
+    def get_config(self):
+        return {"transform": serialize(self.transform), "p": self.p, **super().get_config()}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(deserialize(config.pop("transform")), **config)
+
+
+@register
+class OneOf(Transform):
+    """Apply one of ``transforms`` to each image, chosen with probabilities ``p`` (uniform by default)."""
+
+    def __init__(self, transforms, p=None, seed=None):
+        super().__init__(seed)
+        transforms = list(transforms)
+        if not transforms:
+            raise ValueError("OneOf needs at least one transform")
+        for t in transforms:
+            if not isinstance(t, Transform):
+                raise TypeError(f"OneOf expects handdigits transforms, got {t!r}")
+        if p is None:
+            p = [1.0 / len(transforms)] * len(transforms)
+        p = [check_probability(v, f"p[{i}]") for i, v in enumerate(p)]
+        if len(p) != len(transforms) or not np.isclose(sum(p), 1.0):
+            raise ValueError(f"p must have one probability per transform summing to 1, got {p}")
+        self.transforms = transforms
+        self.p = p
+
+    def apply_batch(self, images):
+        import tensorflow as tf
+
+        n = tf.shape(images)[0]
+        u = self._uniform([n])
+        edges = np.cumsum(self.p)[:-1].astype(np.float32)
+        choice = tf.reduce_sum(tf.cast(u[:, None] >= edges[None, :], tf.int32), axis=1)
+        out = images
+        for i, t in enumerate(self.transforms):
+            out = tf.where((choice == i)[:, None, None, None], t.apply_batch(images), out)
+        return out
+
+    def get_config(self):
+        return {"transforms": [serialize(t) for t in self.transforms], "p": self.p, **super().get_config()}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls([deserialize(s) for s in config.pop("transforms")], **config)
