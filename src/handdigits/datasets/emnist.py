@@ -1,37 +1,141 @@
-"""EMNIST (Cohen et al., 2017): NIST handwriting in MNIST format.  ``digits``: 240,000 train + 40,000 test."""
+"""EMNIST (Cohen, Afshar, Tapson & van Schaik, 2017): NIST handwriting in MNIST format.
+
+``digits``: 240,000 train + 40,000 test (24,000 / 4,000 per digit); ``mnist``: 60,000 + 10,000.
+The data are distributed by NIST as one archive, ``gzip.zip`` (about 562 MB), holding
+``gzip/emnist-<subset>-<split>-{images-idx3,labels-idx1}-ubyte.gz``.  EMNIST is derived
+from NIST Special Database 19 (public domain, U.S. Government work).
+"""
 
 from __future__ import annotations
 
 import os
+import zipfile
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .idx import read_idx
-from .paths import data_home
+from .checksums import parse_checked
+from .download import download_file
+from .errors import DatasetUnavailable
+from .paths import ENV_VAR, data_home, find_file, list_dir
 
 SUBSETS = ("digits", "mnist")
 SPLITS = ("train", "test")
 
+ARCHIVE = "gzip.zip"
+MIRRORS = ("https://biometrics.nist.gov/cs_links/EMNIST/",)
+#: Only an md5 is published for gzip.zip (torchvision's); the members are checked by sha256.
+ARCHIVE_MD5 = "58c8d27c78d21e728a6bc7b3cc06412e"
 
-def load_emnist(split: str = "train", subset: str = "digits", data_dir=None, download: bool = True):
-    """Load an EMNIST subset as ``(images uint8 (N, 28, 28), labels uint8 (N,))`` in MNIST orientation."""
+#: Accepted sha256 per member (name without ``.gz``): of the ``.gz`` and, where known, of the
+#: decompressed content.  Members not listed (the ``mnist`` subset) are not verified.
+CHECKSUMS: dict[str, tuple[str, ...]] = {
+    "emnist-digits-train-images-idx3-ubyte": ("f7c95004d14d81af89522e67d8f0c781dfb3bd544181c81bfe1eb6b41c35b726",),
+    "emnist-digits-test-images-idx3-ubyte": ("20ebe43509264f7639d37c835a3f0b009e90b29e00a099a03101abe1644a3f63",),
+    "emnist-digits-train-labels-idx1-ubyte": (
+        "6638a6ff5fe2eefd9cca2471995b46c82986b8e4b2a70d2f5ce8e05d7edb319e",
+        "86013a4b932e35477a90ecff239cf492643795cf3c68dd6b7fae3264fb24316b",
+    ),
+    "emnist-digits-test-labels-idx1-ubyte": (
+        "bad1834c45d5988e270b99d43b13edc3fd898f658ffbc2caf2846ef27f7b05b0",
+        "a456cc5cfc928851403b513f94937b9d7570f424ea6d56dce3b28f6c0723608a",
+    ),
+}
+
+
+def member_names(split: str, subset: str) -> tuple[str, str]:
+    """Canonical ``(images, labels)`` file names (without ``.gz``) of one EMNIST split."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
     if subset not in SUBSETS:
         raise ValueError(f"unknown subset {subset!r}; expected one of {list(SUBSETS)}")
+    return tuple(f"emnist-{subset}-{split}-{kind}-ubyte" for kind in ("images-idx3", "labels-idx1"))
+
+
+def _read_from_zip(archive, names):
+    """``{name: .gz bytes}`` for the needed members only; errors name the archive."""
+    out = {}
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for name in names:
+                out[name] = zf.read(f"gzip/{name}.gz")
+    except KeyError as exc:
+        raise ValueError(f"{archive}: no member gzip/{name}.gz (is this NIST's EMNIST gzip.zip?)") from exc
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ValueError(f"{archive}: cannot be read as a zip archive ({exc})") from exc
+    return out
+
+
+def load_emnist(
+    split: str = "train",
+    subset: str = "digits",
+    data_dir: str | os.PathLike | None = None,
+    download: bool = True,
+    *,
+    mirrors: Sequence[str] = MIRRORS,
+    checksums: Mapping[str, Collection[str]] | None = None,
+    archive_md5: str = ARCHIVE_MD5,
+    verify: bool = True,
+    progress=None,
+):
+    """Load an EMNIST subset as ``(images uint8 (N, 28, 28), labels uint8 (N,))`` in MNIST orientation.
+
+    Images are white ink on black in [0, 255]; labels are in [0, 9] for both subsets.
+    EMNIST stores each image transposed; it is transposed back here, so an EMNIST
+    image displays like an MNIST one.
+
+    Looks in ``<data_dir>/emnist/`` (see :func:`data_home`) for each file
+    ``emnist-<subset>-<split>-{images-idx3,labels-idx1}-ubyte[.gz]``; a file not found
+    loose is read from NIST's ``gzip.zip`` in the same directory (only the needed
+    members).  Without either, ``gzip.zip`` is downloaded when ``download`` is true
+    (md5-checked: ``archive_md5``; about 562 MB).  Files are verified against
+    ``checksums`` (default :data:`CHECKSUMS`: name without ``.gz`` -> accepted sha256
+    of the file or its content) where a hash is known, unless ``verify=False``.
+
+    Raises :class:`DatasetUnavailable` (message starting ``"EMNIST unavailable:"``)
+    when the files cannot be had, ``ValueError`` for bad arguments or corrupt files.
+    """
+    names = member_names(split, subset)
+    checksums = CHECKSUMS if checksums is None else checksums
     directory = data_home(data_dir) / "emnist"
-    found = []
-    for kind in ("images-idx3", "labels-idx1"):
-        name = f"emnist-{subset}-{split}-{kind}-ubyte"
-        for candidate in (directory / f"{name}.gz", directory / name):
-            if candidate.exists():
-                found.append(candidate)
-                break
+    listed = list_dir(directory, "EMNIST")
+    loose = {name: find_file(directory, listed, name) for name in names}
+    need = [name for name, path in loose.items() if path is None]
+    archive = directory / ARCHIVE if ARCHIVE in listed else None
+    if need and archive is None:
+        why = (
+            f"{', '.join(n + '[.gz]' for n in need)} not found in {directory}, nor {ARCHIVE} "
+            f"(NIST's archive, read in place)"
+        )
+        supply = (
+            f"Put the files or {ARCHIVE} from {MIRRORS[0]} in {directory}, "
+            f"or set {ENV_VAR} (or data_dir=) to a directory that contains emnist/."
+        )
+        if not download:
+            raise DatasetUnavailable(f"EMNIST unavailable: {why}; download=False. {supply}")
+        try:
+            archive = download_file(ARCHIVE, directory, mirrors, archive_md5, algorithm="md5", progress=progress)
+        except DatasetUnavailable as exc:
+            raise DatasetUnavailable(f"EMNIST unavailable: {why}; download failed: {exc}\n{supply}") from exc
+
+    from_zip = _read_from_zip(archive, need) if need else {}
+    arrays = []
+    for name, ndim in zip(names, (3, 1)):
+        if name in from_zip:
+            label, raw, gz = f"{archive}:gzip/{name}.gz", from_zip[name], True
         else:
-            raise FileNotFoundError(f"EMNIST unavailable: {name}[.gz] not found in {directory}")
-    images = read_idx(found[0], ndim=3)
-    labels = read_idx(found[1], ndim=1)
+            path = loose[name]
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise ValueError(f"{path}: cannot be read ({exc})") from exc
+            label, gz = str(path), path.suffix == ".gz"
+        accepted = checksums.get(name) if verify else None
+        arrays.append(parse_checked(label, raw, gz=gz, accepted=accepted, ndim=ndim))
+    images, labels = arrays
     if len(images) != len(labels):
-        raise ValueError(f"{directory}: {len(images)} images but {len(labels)} labels")
+        raise ValueError(f"{directory}: {len(images)} images but {len(labels)} labels for EMNIST {subset} {split}")
+    if images.dtype != np.uint8 or labels.dtype != np.uint8:
+        raise ValueError(f"{directory}: expected uint8 IDX files, got {images.dtype} images and {labels.dtype} labels")
     # EMNIST stores images transposed relative to MNIST
-    return np.ascontiguousarray(images.transpose(0, 2, 1)).astype(np.uint8), labels.astype(np.uint8)
+    return np.ascontiguousarray(images.transpose(0, 2, 1)), labels

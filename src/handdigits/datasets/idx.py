@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -56,18 +57,32 @@ def parse_idx(data: bytes, *, name: str = "<bytes>", ndim: int | None = None) ->
     return array.astype(dtype.newbyteorder("="), copy=True)
 
 
-def read_bytes(path: str | os.PathLike) -> bytes:
-    """Read a file, transparently decompressing ``.gz``; errors name the file."""
+def gunzip(data: bytes, *, name: str = "<bytes>") -> bytes:
+    """Decompress gzip ``data``; a truncated or corrupt stream raises ``ValueError`` naming ``name``."""
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+        raise ValueError(f"{name}: not a valid gzip file, truncated or corrupt ({exc})") from exc
+
+
+def read_file(path: str | os.PathLike) -> tuple[bytes, bytes]:
+    """Return ``(file_bytes, content)``: the bytes on disk and, for ``.gz``, their decompression.
+
+    For an uncompressed file both are the same object.  Errors name the file.
+    """
     path = Path(path)
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
-        return path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
         raise ValueError(f"{path}: cannot be read ({exc})") from exc
+    return raw, (gunzip(raw, name=str(path)) if path.suffix == ".gz" else raw)
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """Read a file, transparently decompressing ``.gz``; errors name the file."""
+    return read_file(path)[1]
 
 
 def read_idx(path: str | os.PathLike, *, ndim: int | None = None) -> np.ndarray:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import DatasetUnavailable
+
 ENV_VAR = "HANDDIGITS_DATA"
 
 
@@ -23,3 +25,25 @@ def data_home(data_dir: str | os.PathLike | None = None) -> Path:
         return Path(env).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "handdigits"
+
+
+def list_dir(directory: Path, dataset: str) -> set[str]:
+    """Names in ``directory`` (empty when it does not exist).
+
+    A directory that exists but cannot be listed raises :class:`DatasetUnavailable`
+    naming it, rather than passing for "files absent" and triggering a download.
+    """
+    try:
+        return set(os.listdir(directory))
+    except FileNotFoundError:
+        return set()
+    except OSError as exc:
+        raise DatasetUnavailable(f"{dataset} unavailable: the data directory {directory} cannot be read ({exc})") from exc
+
+
+def find_file(directory: Path, names: set[str], base: str) -> Path | None:
+    """``directory/base.gz`` or ``directory/base`` (in that order) if listed in ``names``."""
+    for candidate in (f"{base}.gz", base):
+        if candidate in names:
+            return directory / candidate
+    return None
