@@ -1,0 +1,71 @@
+# handdigits developer commands.  On a fresh machine (python3 >= 3.10 with venv):
+#
+#   make demo    create .venv, install handdigits[dev] into it, classify the bundled samples
+#   make test    run the test suite
+#   make docs    build the documentation into site/ (mkdocs build --strict)
+#   make bench   run the speed scripts in benchmarks/
+#   make clean   remove build outputs (make distclean also removes .venv)
+#
+# Variables: PYTHON (interpreter that creates the venv), PYTEST_ARGS, and
+# NO_TESTS_OK=1 to accept pytest's exit code 5 ("no tests collected").
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+PIP_FLAGS ?= --progress-bar off --disable-pip-version-check --no-input
+PYTEST_ARGS ?= -q -ra
+NO_TESTS_OK ?=
+
+.PHONY: all demo test docs bench venv clean distclean help
+
+all: test
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+# The stamp is rebuilt when pyproject.toml changes.  An existing .venv is reused
+# when its interpreter runs; a broken one (e.g. copied from another machine) is
+# recreated.
+$(VENV)/.installed: pyproject.toml
+	@if [ -x $(BIN)/python ] && $(BIN)/python -c "import sys, venv" 2>/dev/null; then \
+		echo "reusing $(VENV)"; \
+	else \
+		rm -rf $(VENV); \
+		echo "creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+			echo "'$(PYTHON) -m venv' failed: install Python's venv module (Debian/Ubuntu: python3-venv)" >&2; \
+			exit 1; }; \
+		$(PIP) install $(PIP_FLAGS) --upgrade pip; \
+	fi
+	$(PIP) install $(PIP_FLAGS) -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(BIN)/handdigits demo
+
+test: venv
+	@rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+		echo "make test: pytest collected no tests (exit code 5)"; \
+		if [ -n "$(NO_TESTS_OK)" ]; then rc=0; fi; \
+	fi; \
+	exit $$rc
+
+docs: venv
+	$(BIN)/mkdocs build --strict --site-dir site
+
+bench: venv
+	@set -e; for script in benchmarks/*.py; do \
+		echo "== $$script"; \
+		$(BIN)/python $$script; \
+	done
+
+clean:
+	rm -rf site build dist .pytest_cache .hypothesis src/*.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
