@@ -74,3 +74,183 @@ def check_range(value, name: str, *, low=None, high=None) -> tuple[float, float]
 
 def check_probability(p, name: str = "p") -> float:
     return check_number(p, name, low=0.0, high=1.0)
+
+
+def check_image_shape(shape, *, name: str = "image") -> tuple:
+    """Validate the shape of a grayscale image or batch and return it as a tuple.
+
+    Accepted: ``(H, W)``, ``(H, W, 1)``, ``(N, H, W)`` and ``(N, H, W, 1)``;
+    unknown sizes (``None``, as in ``tf.data`` batches) are allowed except for
+    the rank.  A 3-D shape ending in 3 or 4 is refused as a colour image
+    (``(N, H, W)`` batches of images only 3 or 4 pixels wide are not digits).
+    """
+    shape = tuple(None if d is None else int(d) for d in shape)
+    if not 2 <= len(shape) <= 4:
+        raise ValueError(
+            f"{name}: expected (H, W), (H, W, 1), (N, H, W) or (N, H, W, 1), got shape {shape}"
+        )
+    if len(shape) == 4 and shape[-1] not in (1, None):
+        raise ValueError(f"{name}: batches must be (N, H, W) or (N, H, W, 1) (one channel), got shape {shape}")
+    if len(shape) == 3 and shape[-1] in (3, 4):
+        raise ValueError(
+            f"{name}: shape {shape} looks like a colour image (H, W, {shape[-1]}); "
+            "convert it to one grayscale channel first (e.g. handdigits.to_mnist)"
+        )
+    if any(d == 0 for d in shape):
+        raise ValueError(f"{name}: got an empty array of shape {shape}")
+    return shape
+
+
+def check_image_tensor(x, *, name: str = "image"):
+    """Validate a TensorFlow image tensor (eager or symbolic) and return it.
+
+    Checks what is known when a ``tf.data`` function is traced: a real integer,
+    boolean or floating dtype and an accepted shape (:func:`check_image_shape`;
+    the rank must be known).  Eager tensors are also checked for NaN/inf and
+    emptiness right away (:class:`ValueError`); in a traced graph a float tensor
+    gets a ``tf.debugging.assert_all_finite`` that fails when the data flows.
+    """
+    import tensorflow as tf
+
+    dtype = x.dtype
+    if not (dtype.is_integer or dtype.is_floating or dtype.is_bool) or dtype.is_complex:
+        raise TypeError(f"{name}: expected a real numeric tensor (uint8 or float), got dtype {dtype.name}")
+    if x.shape.rank is None:
+        raise ValueError(f"{name}: the tensor's rank must be known (2 to 4 dimensions), got an unknown shape")
+    check_image_shape(x.shape.as_list(), name=name)
+    if tf.executing_eagerly() and hasattr(x, "numpy"):
+        check_image_array(x.numpy(), name=name)
+    elif dtype.is_floating:
+        x = tf.debugging.assert_all_finite(x, f"{name}: contains NaN or infinite values")
+    return x
+
+
+# ---------------------------------------------------------------------------
+# Images given to the classifier and to ``preprocess.to_mnist``
+# ---------------------------------------------------------------------------
+
+ACCEPTED_IMAGES = (
+    "a path (str or os.PathLike) or the bytes of an encoded image file (PNG, JPEG, ... anything Pillow "
+    "reads), a PIL image, or a real numeric array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); "
+    "for several images: an array (N, H, W) or (N, H, W, 1|3|4), or a list of single images"
+)
+_CHANNELS = (1, 3, 4)
+
+
+def _is_image_source(x) -> bool:
+    """True for inputs that name or hold ONE encoded image (path, bytes, PIL image, Traversable)."""
+    if isinstance(x, (str, bytes, bytearray, memoryview)) or hasattr(x, "__fspath__"):
+        return True
+    if hasattr(x, "read_bytes") and hasattr(x, "is_file"):  # importlib.resources Traversable
+        return True
+    return type(x).__module__.startswith("PIL.") and hasattr(x, "getbands")
+
+
+def _pil_to_array(img) -> np.ndarray:
+    """A PIL image as an (H, W) or (H, W, 4) array (alpha kept only when present)."""
+    mode = img.mode
+    if mode in ("L", "I", "F") or mode.startswith("I;16"):
+        return np.asarray(img)
+    if "A" in mode or "a" in mode or "transparency" in img.info:
+        return np.asarray(img.convert("RGBA"))
+    return np.asarray(img.convert("L"))
+
+
+def _decode(x, name: str) -> np.ndarray:
+    """Decode one path / bytes / PIL image / Traversable into a numpy array."""
+    import io
+    import os
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if type(x).__module__.startswith("PIL.") and hasattr(x, "getbands"):
+        return check_image_array(_pil_to_array(x), max_ndim=3, name=name)
+    if isinstance(x, (bytes, bytearray, memoryview)):
+        if len(x) == 0:
+            raise ValueError(f"{name}: got empty bytes; expected the bytes of an encoded image file")
+        source, label = io.BytesIO(bytes(x)), f"{len(x)} bytes"
+    elif isinstance(x, str) or hasattr(x, "__fspath__"):
+        path = os.fspath(x)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{name}: image file not found: {path!r}")
+        if os.path.isdir(path):
+            raise ValueError(f"{name}: {path!r} is a directory; expected an image file")
+        source, label = path, repr(path)
+    else:  # Traversable (e.g. a bundled sample inside a zip)
+        if not x.is_file():
+            raise FileNotFoundError(f"{name}: image file not found: {x!r}")
+        source, label = io.BytesIO(x.read_bytes()), repr(str(x))
+    try:
+        with Image.open(source) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            array = _pil_to_array(img)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValueError(
+            f"{name}: cannot decode {label} as an image ({type(exc).__name__}: {exc}); "
+            "expected a PNG, JPEG or other image file Pillow can read"
+        ) from exc
+    return check_image_array(array, max_ndim=3, name=name)
+
+
+def check_images(x, *, name: str = "image") -> tuple[np.ndarray | list[np.ndarray], bool]:
+    """Check any image input accepted by the classifier; the single place that does so.
+
+    Returns ``(images, single)``.  ``images`` is either a numpy batch
+    ``(N, H, W)`` / ``(N, H, W, C)`` or a list of single-image arrays ``(H, W)`` /
+    ``(H, W, C)`` (``C`` in 1, 3, 4); values are the caller's, unscaled.
+    ``single`` is True when ``x`` was one image (the result then holds one image).
+
+    Array shapes are read as follows: 2-D is one grayscale image; 3-D is one
+    image with channels when the last axis is 1, 3 or 4, otherwise a batch of
+    grayscale images; 4-D is a batch (N, H, W, C).  List elements are single
+    images each.
+
+    Raises:
+        FileNotFoundError: a path that does not exist.
+        ValueError: undecodable bytes/files, empty/zero-size inputs, wrong
+            number of dimensions or channels, NaN or infinite values.
+        TypeError: anything else (complex, object, strings inside arrays, ...).
+    """
+    if _is_image_source(x):
+        return [_decode(x, name)], True
+    if isinstance(x, (list, tuple)):
+        if len(x) == 0:
+            raise ValueError(f"{name}: got an empty {type(x).__name__}; expected {ACCEPTED_IMAGES}")
+        images = []
+        for i, item in enumerate(x):
+            item_name = f"{name}[{i}]"
+            if _is_image_source(item):
+                images.append(_decode(item, item_name))
+                continue
+            if isinstance(item, (list, tuple)) and any(_is_image_source(v) for v in item):
+                raise TypeError(f"{item_name}: nested lists of images are not accepted; expected {ACCEPTED_IMAGES}")
+            a = _check_array(item, item_name, max_ndim=3)
+            if a.ndim == 3 and a.shape[-1] not in _CHANNELS:
+                raise ValueError(
+                    f"{item_name}: list elements must be single images (H, W) or (H, W, 1|3|4), "
+                    f"got {describe(a)}; pass a batch as one array instead"
+                )
+            images.append(a)
+        return images, False
+    if isinstance(x, (dict, set)) or x is None or isinstance(x, (int, float, complex)):
+        raise TypeError(f"{name}: got {describe(x)}; expected {ACCEPTED_IMAGES}")
+    a = _check_array(x, name, max_ndim=4)
+    if a.ndim == 2:
+        return a[None], True
+    if a.ndim == 3:
+        return (a[None], True) if a.shape[-1] in _CHANNELS else (a, False)
+    if a.shape[-1] not in _CHANNELS:
+        raise ValueError(f"{name}: a 4-D batch must be (N, H, W, C) with C in 1, 3, 4, got {describe(a)}")
+    return a, False
+
+
+def _check_array(x, name: str, *, max_ndim: int) -> np.ndarray:
+    try:
+        return check_image_array(x, min_ndim=2, max_ndim=max_ndim, name=name)
+    except ValueError as exc:
+        if "dimensions" in str(exc):
+            raise ValueError(f"{exc}; accepted: {ACCEPTED_IMAGES}") from None
+        raise

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from ..validation import check_image_array, check_probability
+from ..validation import check_image_array, check_image_shape, check_image_tensor, check_probability
 
 _REGISTRY: dict[str, type] = {}
 
@@ -16,11 +18,14 @@ def register(cls):
 
 
 def serialize(transform) -> dict:
+    """``{"class_name": ..., "config": ...}``: JSON-able; :func:`deserialize` rebuilds it."""
     return {"class_name": type(transform).__name__, "config": transform.get_config()}
 
 
 def deserialize(spec: dict):
     """Rebuild a transform from ``{"class_name": ..., "config": ...}``."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise TypeError(f'expected {{"class_name": str, "config": dict}} (from serialize), got {spec!r}')
     try:
         cls = _REGISTRY[spec["class_name"]]
     except KeyError:
@@ -81,8 +86,16 @@ class Transform:
     def apply_batch(self, images):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __call__(self, images):
-        return _run(self, images)
+    def __call__(self, images, *passthrough):
+        """Transform ``images`` (numpy array or TensorFlow tensor; any accepted layout).
+
+        Returns the same shape and dtype (a numpy array for numpy input, a
+        tensor for tensor input).  Extra positional arguments (e.g. labels in
+        ``ds.map(t)`` over ``(image, label)`` elements) are returned unchanged:
+        ``t(x, y) -> (t(x), y)``.
+        """
+        out = _run(self, images)
+        return (out, *passthrough) if passthrough else out
 
     # -- configuration ----------------------------------------------------
     def get_config(self) -> dict:
@@ -99,30 +112,43 @@ class Transform:
 
 
 def _is_tensor(x) -> bool:
-    return type(x).__module__.startswith("tensorflow") or hasattr(x, "graph") or type(x).__name__ in (
-        "EagerTensor",
-        "SymbolicTensor",
-        "Tensor",
-    )
+    """True for TensorFlow tensors (eager or symbolic).
+
+    If TensorFlow has not been imported yet, ``x`` cannot be a tensor, so this
+    never imports it.
+    """
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and hasattr(tf, "is_tensor") and bool(tf.is_tensor(x))
 
 
 def _run(transform: Transform, images):
     """Apply ``transform`` to numpy or TensorFlow input of any accepted layout."""
     import tensorflow as tf
 
+    name = type(transform).__name__
     if _is_tensor(images):
-        return _run_tensor(transform, images)
-    x = check_image_array(images, min_ndim=2, max_ndim=4, name=type(transform).__name__)
-    if x.ndim == 4 and x.shape[-1] != 1:
-        raise ValueError(
-            f"{type(transform).__name__}: batches must be (N, H, W) or (N, H, W, 1), got shape {x.shape}"
-        )
+        if not isinstance(images, tf.Tensor):  # variables, ragged or sparse tensors
+            if isinstance(images, tf.Variable):
+                images = tf.convert_to_tensor(images)
+            else:
+                raise TypeError(f"{name}: expected a dense tensor, got {type(images).__name__}")
+        return _run_tensor(transform, check_image_tensor(images, name=name))
+    x = check_image_array(images, min_ndim=2, max_ndim=4, name=name)
+    check_image_shape(x.shape, name=name)
+    if x.dtype == np.uint8 and np.asarray(images).dtype == np.bool_:
+        x = x > 0  # check_image_array turned it into uint8 0/255; keep the caller's dtype
     out = _run_tensor(transform, tf.convert_to_tensor(x), ndim_hint=x.ndim)
     return out.numpy()
 
 
 def _layout(shape, ndim_hint=None):
-    """Return ``(kind)`` for a shape: 'hw', 'hw1', 'nhw' or 'nhw1'."""
+    """Return the layout of a shape: 'hw', 'hw1', 'nhw' or 'nhw1'.
+
+    A 3-D shape is ambiguous: it is read as one ``(H, W, 1)`` image when its
+    last size is 1 and as an ``(N, H, W)`` batch otherwise (also when the last
+    size is unknown, as in a traced ``tf.data`` function).  So a batch of
+    images one pixel wide cannot be passed as ``(N, H, 1)``; use ``(N, H, 1, 1)``.
+    """
     ndim = len(shape) if ndim_hint is None else ndim_hint
     if ndim == 2:
         return "hw"
@@ -146,13 +172,15 @@ def _run_tensor(transform: Transform, images, ndim_hint=None):
         x = x[None]
     elif layout == "nhw":
         x = x[..., None]
-    if dtype.is_integer or dtype.is_bool:
+    if dtype.is_bool:
+        peak = tf.constant(1.0)  # False/True -> 0/1, thresholded at 0.5 on the way out
+    elif dtype.is_integer:
         peak = tf.constant(255.0)
     else:
         peak = tf.where(tf.reduce_max(x) > 1.0, 255.0, 1.0)
     y = transform.apply_batch(x / peak)
     y = tf.clip_by_value(y, 0.0, 1.0) * peak
-    if dtype.is_integer:
+    if dtype.is_integer or dtype.is_bool:
         y = tf.round(y)
     y = tf.cast(y, dtype)
     if layout == "hw":
@@ -164,16 +192,24 @@ def _run_tensor(transform: Transform, images, ndim_hint=None):
     return y
 
 
+def _transform_list(transforms, owner: str) -> list:
+    """``transforms`` as a list, checking every item is a :class:`Transform`."""
+    if isinstance(transforms, Transform) or not hasattr(transforms, "__iter__"):
+        raise TypeError(f"{owner} expects a list of handdigits transforms, got {transforms!r}")
+    transforms = list(transforms)
+    for t in transforms:
+        if not isinstance(t, Transform):
+            raise TypeError(f"{owner} expects handdigits transforms, got {t!r}")
+    return transforms
+
+
 @register
 class Compose(Transform):
     """Apply transforms in sequence (like ``torchvision.transforms.Compose``)."""
 
     def __init__(self, transforms):
         super().__init__(None)
-        transforms = list(transforms)
-        for t in transforms:
-            if not isinstance(t, Transform):
-                raise TypeError(f"Compose expects handdigits transforms, got {t!r}")
+        transforms = _transform_list(transforms, "Compose")
         self.transforms = transforms
 
     def apply_batch(self, images):
@@ -226,14 +262,13 @@ class OneOf(Transform):
 
     def __init__(self, transforms, p=None, seed=None):
         super().__init__(seed)
-        transforms = list(transforms)
+        transforms = _transform_list(transforms, "OneOf")
         if not transforms:
             raise ValueError("OneOf needs at least one transform")
-        for t in transforms:
-            if not isinstance(t, Transform):
-                raise TypeError(f"OneOf expects handdigits transforms, got {t!r}")
         if p is None:
             p = [1.0 / len(transforms)] * len(transforms)
+        if isinstance(p, (str, bytes)) or not hasattr(p, "__len__"):
+            raise ValueError(f"p must be a sequence of one probability per transform, got {p!r}")
         p = [check_probability(v, f"p[{i}]") for i, v in enumerate(p)]
         if len(p) != len(transforms) or not np.isclose(sum(p), 1.0):
             raise ValueError(f"p must have one probability per transform summing to 1, got {p}")

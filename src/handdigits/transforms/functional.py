@@ -129,14 +129,18 @@ def elastic(images, dx_noise, dy_noise, alpha, sigma: float):
     """Elastic distortion (Simard et al., 2003).
 
     ``dx_noise`` / ``dy_noise`` are uniform(-1, 1) fields ``(N, H, W)``; they are
-    smoothed by a Gaussian of ``sigma`` pixels and scaled by the per-image
-    ``alpha`` (pixels) before resampling.
+    smoothed by a Gaussian of ``sigma`` pixels, normalised to a root-mean-square
+    of 1 per image and scaled by ``alpha / 3`` (``alpha`` per image, pixels)
+    before resampling.  So ``alpha`` is about the largest displacement (3 RMS),
+    whatever ``sigma``; unlike Simard et al.'s ``alpha``, which multiplies the
+    smoothed field directly and so depends on ``sigma`` (their 34 at sigma 4 is
+    displacements of a few pixels).
     """
     images = tf.convert_to_tensor(images, tf.float32)
     n = tf.shape(images)[0]
     alpha = tf.reshape(_per_image(alpha, n), [-1, 1, 1])
     fields = gaussian_blur(tf.stack([dx_noise, dy_noise], axis=-1), sigma)
-    # renormalise so alpha is the typical displacement whatever sigma is
+    # renormalise to RMS 1, so alpha / 3 is the RMS displacement whatever sigma is
     norm = tf.sqrt(tf.reduce_mean(tf.square(fields), axis=[1, 2, 3], keepdims=True)) + 1e-8
     fields = fields / norm
     return displace(images, alpha * fields[..., 0] / 3.0, alpha * fields[..., 1] / 3.0)

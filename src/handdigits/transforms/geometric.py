@@ -61,7 +61,7 @@ class RandomShift(RandomAffine):
     """Random translation by up to ``factor`` of the width / height (Keras ``RandomTranslation`` convention)."""
 
     def __init__(self, factor=0.1, seed=None):
-        super().__init__(translate=factor, seed=seed)
+        super().__init__(translate=check_number(factor, "factor", low=0.0, high=1.0), seed=seed)
 
     def get_config(self):
         return {"factor": self.translate, "seed": super().get_config()["seed"]}
@@ -94,7 +94,7 @@ class RandomShear(RandomAffine):
     """Random horizontal shear in ``[-degrees, degrees]`` (at most 45)."""
 
     def __init__(self, degrees=10.0, seed=None):
-        super().__init__(shear=degrees, seed=seed)
+        super().__init__(shear=check_number(degrees, "degrees", low=0.0, high=45.0), seed=seed)
 
     def get_config(self):
         return {"degrees": self.shear, "seed": super().get_config()["seed"]}
@@ -105,8 +105,10 @@ class RandomElastic(Transform):
     """Elastic distortion (Simard, Steinkraus & Platt, 2003).
 
     Args:
-        alpha: maximum typical displacement in pixels; each image draws its
-            own strength from ``U(0, alpha)``.
+        alpha: largest typical displacement in pixels; each image draws its
+            own strength ``a ~ U(0, alpha)`` and its field is scaled to an RMS
+            displacement of ``a / 3`` pixels per axis (see
+            :func:`handdigits.transforms.functional.elastic`).
         sigma: smoothness of the displacement field (Gaussian sigma, pixels).
     """
 

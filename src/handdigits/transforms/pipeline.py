@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..validation import check_number
-from .base import Compose, RandomApply
+from .base import Compose, RandomApply, _seed_value
 from .geometric import RandomAffine, RandomElastic
 from .pixel import GaussianNoise, RandomStroke, SaltAndPepper
 
@@ -16,12 +16,17 @@ def default_augmentation(strength: float = 1.0, seed=None) -> Compose:
     Gaussian noise (σ ≤ 0.08) on 30 % and salt-and-pepper (≤ 2 %) on 10 % of
     images.  Magnitudes scale linearly with ``strength`` (0 is the identity;
     at most 2).  With an int ``seed`` each stage gets its own derived seed, so
-    the whole pipeline is reproducible.
+    the whole pipeline is reproducible.  A numpy ``Generator`` seed is turned
+    into such an int (drawn from it); a ``keras.random.SeedGenerator`` is
+    shared by all stages (reproducible too, but not recorded by ``get_config``).
     """
     s = check_number(strength, "strength", low=0.0, high=2.0)
+    seed = _base_seed(seed)
 
     def sub(i):
-        return None if seed is None else seed * 16 + i
+        if seed is None or not isinstance(seed, int):
+            return seed  # None, or one keras SeedGenerator shared by every stage
+        return seed * 16 + i
 
     return Compose(
         [
@@ -53,3 +58,12 @@ def augment_fixed(images, seed: int = 0, strength: float = 1.0, batch_size: int 
     if len(images) == 0:
         raise ValueError("augment_fixed: got an empty array")
     return np.concatenate([aug(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
+
+
+def _base_seed(seed):
+    """``seed`` as accepted by :func:`default_augmentation`: None, an int or a SeedGenerator."""
+    import numpy as np
+
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**27))  # so that seed * 16 + i stays a 32-bit int
+    return _seed_value(seed)
