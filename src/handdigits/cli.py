@@ -3,6 +3,7 @@
 Sub-commands::
 
     handdigits predict IMG... [--top-k K] [--json] [--model PATH]
+    handdigits demo                                      (classify the bundled samples)
     handdigits train [--model NAME] [--epochs N] ...     (see handdigits.train)
     handdigits benchmark [--model PATH ...] [--datasets ...] [--plot out.png] [--json out.json]
 """
@@ -51,12 +52,40 @@ def _run_predict(args, parser) -> int:
     return status
 
 
+def _add_demo(sub):
+    p = sub.add_parser("demo", help="classify the sample images bundled with the package")
+    p.add_argument("--model", default=None, help="a .keras model to use instead of the bundled one")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args, parser) -> int:
+    from pathlib import Path
+
+    from .classifier import Classifier
+    from .samples import list_samples
+
+    clf = Classifier.load(args.model) if args.model else Classifier()
+    samples = list_samples()
+    correct = 0
+    print(f"Classifying {len(samples)} bundled sample images (file names start with the true digit):")
+    for path in samples:
+        name = Path(str(path)).name
+        digit, prob = clf.top_k(path, k=1)[0]
+        expected = int(name[0]) if name[0].isdigit() else None
+        ok = expected is None or expected == digit
+        correct += ok
+        mark = "ok" if ok else f"WRONG (expected {expected})"
+        print(f"  {name:<32} -> {digit}  ({prob:6.1%})  {mark}")
+    print(f"{correct}/{len(samples)} correct")
+    return 0 if correct == len(samples) else 1
+
+
 def _add_train(sub):
     from . import train
 
     p = sub.add_parser("train", help="train a model (see python -m handdigits.train --help)")
     train.build_parser(p)
-    p.set_defaults(func=lambda args, parser: train.run_from_args(args, parser))
+    p.set_defaults(func=lambda args, parser: train.run_from_args(args, p))
 
 
 def _add_benchmark(sub):
@@ -66,6 +95,9 @@ def _add_benchmark(sub):
     p.add_argument("--data-dir", default=None, help="data directory (default: $HANDDIGITS_DATA or ~/.cache/handdigits)")
     p.add_argument("--seed", type=int, default=0, help="seed of the augmented set (default: 0)")
     p.add_argument("--strict", action="store_true", help="fail when a dataset cannot be loaded")
+    p.add_argument("--no-download", dest="download", action="store_false", help="use local files only")
+    p.add_argument("--no-verify", dest="verify", action="store_false",
+                   help="skip the sha256 check of the data files (for your own files under the canonical names)")
     p.add_argument("--plot", default=None, metavar="PNG", help="write a bar chart")
     p.add_argument("--json", default=None, metavar="FILE", help="write the results as JSON")
     p.set_defaults(func=_run_benchmark)
@@ -74,7 +106,8 @@ def _add_benchmark(sub):
 def _run_benchmark(args, parser) -> int:
     from .benchmark import DATASETS, benchmark
 
-    kwargs = {"data_dir": args.data_dir, "seed": args.seed, "strict": args.strict, "progress": True}
+    kwargs = {"data_dir": args.data_dir, "seed": args.seed, "strict": args.strict, "progress": True,
+              "download": args.download, "verify": args.verify}
     if args.datasets:
         unknown = sorted(set(args.datasets) - set(DATASETS))
         if unknown:
@@ -98,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_predict(sub)
+    _add_demo(sub)
     _add_train(sub)
     _add_benchmark(sub)
     return parser

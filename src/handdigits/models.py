@@ -136,3 +136,27 @@ def _resnet_small(keras):
     x = L.Dropout(0.3)(x)
     outputs = L.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="resnet_small")
+
+
+def ensemble(members, name: str = "ensemble"):
+    """Average the softmax outputs of trained ``members`` into one Keras model.
+
+    ``members`` are Keras models with this module's input/output convention
+    (``(28, 28, 1)`` in ``[0, 255]`` → 10 probabilities).  The result is a
+    plain functional model (saved and loaded like any ``.keras`` file, safe
+    mode included) whose output is the mean of the members' probabilities.
+    """
+    import keras
+
+    members = list(members)
+    if not members:
+        raise ValueError("ensemble needs at least one member model")
+    for m in members:
+        if not isinstance(m, keras.Model) or tuple(m.output_shape) != (None, NUM_CLASSES):
+            raise ValueError(f"ensemble members must be Keras models with output (None, 10), got {m!r}")
+    inputs = keras.Input(INPUT_SHAPE, name="image")
+    # re-wrap each member under a unique name (members trained alone share one name)
+    outputs = [keras.Model(m.input, m.output, name=f"member_{i}")(inputs) for i, m in enumerate(members)]
+    if len(outputs) == 1:
+        return keras.Model(inputs, outputs[0], name=name)
+    return keras.Model(inputs, keras.layers.Average(name="probabilities")(outputs), name=name)
