@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import __version__
@@ -62,7 +63,7 @@ def _run_demo(args, parser) -> int:
     from pathlib import Path
 
     from .classifier import Classifier
-    from .samples import list_samples
+    from .samples import list_samples, true_digit
 
     clf = Classifier.load(args.model) if args.model else Classifier()
     samples = list_samples()
@@ -71,8 +72,8 @@ def _run_demo(args, parser) -> int:
     for path in samples:
         name = Path(str(path)).name
         digit, prob = clf.top_k(path, k=1)[0]
-        expected = int(name[0]) if name[0].isdigit() else None
-        ok = expected is None or expected == digit
+        expected = true_digit(path)
+        ok = expected == digit
         correct += ok
         mark = "ok" if ok else f"WRONG (expected {expected})"
         print(f"  {name:<32} -> {digit}  ({prob:6.1%})  {mark}")
@@ -90,7 +91,8 @@ def _add_train(sub):
 
 def _add_benchmark(sub):
     p = sub.add_parser("benchmark", help="evaluate models on MNIST, EMNIST, combined and augmented sets")
-    p.add_argument("--model", action="append", default=None, metavar="PATH", help="a .keras model (repeatable; default: the bundled model)")
+    p.add_argument("--model", action="append", default=None, metavar="[NAME=]PATH",
+                   help="a .keras model, optionally named (repeatable; default: the bundled model)")
     p.add_argument("--datasets", nargs="+", default=None, metavar="NAME", help="datasets to evaluate (default: all)")
     p.add_argument("--data-dir", default=None, help="data directory (default: $HANDDIGITS_DATA or ~/.cache/handdigits)")
     p.add_argument("--seed", type=int, default=0, help="seed of the augmented set (default: 0)")
@@ -114,7 +116,10 @@ def _run_benchmark(args, parser) -> int:
             parser.error(f"unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
         kwargs["datasets"] = tuple(args.datasets)
     if args.model:
-        kwargs["models"] = {m: m for m in args.model}
+        models = dict(_named_path(m) for m in args.model)
+        if len(models) != len(args.model):
+            parser.error("--model names must be unique")
+        kwargs["models"] = models
     result = benchmark(**kwargs)
     print(result.to_markdown())
     if args.json:
@@ -123,6 +128,14 @@ def _run_benchmark(args, parser) -> int:
     if args.plot:
         result.plot(args.plot)
     return 0
+
+
+def _named_path(spec: str) -> tuple[str, str]:
+    """``"NAME=PATH"`` -> ``(NAME, PATH)``; a plain path names itself."""
+    name, sep, path = spec.partition("=")
+    if sep and name and "/" not in name and path:
+        return name, path
+    return spec, spec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    # TensorFlow's C++ start-up chatter (CPU features, oneDNN, no CUDA) is noise on a command line
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
     return args.func(args, parser)

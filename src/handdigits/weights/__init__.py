@@ -1,0 +1,67 @@
+"""The bundled model: ``model.keras`` plus ``metadata.json`` (written by ``handdigits.train``).
+
+Helpers here locate the files with :mod:`importlib.resources` (so they work
+from an installed wheel), and check the model file's SHA-256 against the
+``"sha256"`` recorded in the metadata before anything is deserialised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.resources import files
+
+METADATA = "metadata.json"
+
+
+def bundled():
+    """The ``importlib.resources`` Traversable of this package's directory."""
+    return files(__name__)
+
+
+def read_metadata(directory=None) -> dict:
+    """Parse ``metadata.json`` in ``directory`` (a Path or Traversable; default: the bundled one).
+
+    Raises:
+        FileNotFoundError: no ``metadata.json``.
+        ValueError: not a JSON object with string ``"file"`` and ``"sha256"`` keys.
+    """
+    directory = bundled() if directory is None else directory
+    source = directory / METADATA
+    if not source.is_file():
+        raise FileNotFoundError(f"model metadata not found: {source} (reinstall handdigits to restore the bundled model)")
+    try:
+        metadata = json.loads(source.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{source}: not valid JSON ({exc})") from exc
+    if not isinstance(metadata, dict) or not all(isinstance(metadata.get(k), str) for k in ("file", "sha256")):
+        raise ValueError(f"{source}: expected a JSON object with string 'file' and 'sha256' entries")
+    return metadata
+
+
+def verified_model_file(directory=None) -> tuple[object, dict]:
+    """Return ``(model file, metadata)`` after checking the file's SHA-256.
+
+    ``directory`` is a Path or Traversable holding ``metadata.json`` and the model
+    file it names (default: the bundled weights).
+
+    Raises:
+        FileNotFoundError: a file is missing.
+        ValueError: the model's SHA-256 differs from the metadata (corrupt or
+            replaced file), or the metadata is malformed.
+    """
+    directory = bundled() if directory is None else directory
+    metadata = read_metadata(directory)
+    name = metadata["file"]
+    if "/" in name or "\\" in name or name in ("", ".", ".."):
+        raise ValueError(f"{directory / METADATA}: 'file' must be a plain file name, got {name!r}")
+    model_file = directory / name
+    if not model_file.is_file():
+        raise FileNotFoundError(f"model file not found: {model_file} (reinstall handdigits to restore the bundled model)")
+    digest = hashlib.sha256(model_file.read_bytes()).hexdigest()
+    if digest != metadata["sha256"].lower():
+        raise ValueError(
+            f"model file {model_file} has SHA-256 {digest} but {METADATA} records {metadata['sha256']}: "
+            "the file is corrupt or was replaced (reinstall handdigits, or load your own model with Classifier.load)"
+        )
+    return model_file, metadata
