@@ -340,3 +340,44 @@ def test_tflite_export_agrees_with_keras_on_1000_mnist_images(clf, mnist_test, t
     agreement = (lite.argmax(1) == keras_proba.argmax(1)).mean()
     assert agreement >= 0.999
     np.testing.assert_allclose(lite, keras_proba, atol=1e-4)
+
+
+# ----------------------------------------------------------------------------- fast path
+
+
+def test_fast_path_and_batch_path_give_the_same_probabilities(clf, digits):
+    """Single images / small batches (TFLite) agree with large batches (tf.function) and fast_path=False."""
+    from handdigits.classifier import SMALL_BATCH
+
+    big = np.concatenate([digits] * (SMALL_BATCH // len(digits) + 2))  # > SMALL_BATCH images: batch path
+    assert len(big) > SMALL_BATCH
+    batch_path = clf.predict_proba(big, preprocess=False)[: len(digits)]
+    one_by_one = np.stack([clf.predict_proba(d, preprocess=False) for d in digits])
+    small_batch = clf.predict_proba(digits, preprocess=False)
+    slow = Classifier(fast_path=False).predict_proba(digits, preprocess=False)
+    np.testing.assert_allclose(one_by_one, batch_path, atol=1e-5)
+    np.testing.assert_allclose(small_batch, batch_path, atol=1e-5)
+    np.testing.assert_allclose(slow, batch_path, atol=1e-5)
+
+
+def test_converted_model_is_cached_by_sha256_and_reused(tmp_path, monkeypatch, digits):
+    import tensorflow as tf
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = Classifier()
+    expected = first.predict_proba(digits[0], preprocess=False)
+    cached = tmp_path / "handdigits" / "tflite" / f"{first.metadata['sha256']}.tflite"
+    assert cached.is_file() and cached.stat().st_size > 100_000
+    assert list(cached.parent.iterdir()) == [cached]  # no temporary files left behind
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("the cached TFLite model should have been used")
+
+    monkeypatch.setattr(tf.lite.TFLiteConverter, "from_keras_model", no_conversion)
+    second = Classifier()
+    np.testing.assert_allclose(second.predict_proba(digits[0], preprocess=False), expected, atol=1e-6)
+
+
+def test_fast_path_must_be_a_bool():
+    with pytest.raises(TypeError, match="fast_path"):
+        Classifier(fast_path="yes")
