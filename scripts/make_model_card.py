@@ -7,6 +7,13 @@ typed by hand.  Re-run it whenever the bundled model changes::
     python scripts/make_model_card.py --data-dir ../shared/data [--no-download]
         [--weights src/handdigits/weights] [--output docs/model-card.md]
         [--json docs/model-card.json] [--plot docs/benchmark.png]
+        [--candidate NAME=DIR ...]
+
+With ``--candidate`` (a training output directory holding ``model.keras`` and
+``metadata.json``), the card also shows how the bundled model was chosen:
+every candidate's error on the validation hold-out (clean and augmented with
+the fixed seed), the choice by the lowest maximum validation error, and, for
+information only, the test-set benchmark of all candidates.
 """
 
 from __future__ import annotations
@@ -34,13 +41,71 @@ def _pct(summary) -> str:
     return f"{summary['error_pct']:.2f} % [{lo:.2f}, {hi:.2f}] ({summary['errors']}/{summary['n']})"
 
 
-def render(meta: dict, result, *, weights: Path, bench_seconds: float, command: str) -> str:
+def validation_errors(model_path: Path, data_dir, seed: int, download: bool) -> dict:
+    """Error on the training recipe's validation hold-out: clean and under ``augment_fixed(seed)``."""
+    import keras
+
+    from handdigits.benchmark import make_predictor, predict_labels
+    from handdigits.metrics import error_summary
+    from handdigits.train import load_training_data, split_validation
+    from handdigits.transforms import augment_fixed
+
+    meta = json.loads((model_path.parent / "metadata.json").read_text())
+    data = meta.get("data", {})
+    x, y, _ = load_training_data(data.get("requested", "both"), data_dir, download, data.get("limit"))
+    recipe = meta.get("recipe", {})
+    _, (xv, yv) = split_validation(x, y, data.get("validation_n", 5000), recipe.get("validation_split_seed", 0))
+    predictor = make_predictor(keras.saving.load_model(model_path, compile=False, safe_mode=True))
+    return {
+        "clean": error_summary(predict_labels(predictor, xv, 1024), yv),
+        "augmented": error_summary(predict_labels(predictor, augment_fixed(xv, seed=seed), 1024), yv),
+        "architecture": meta.get("architecture", {}).get("name"),
+        "parameters": meta.get("architecture", {}).get("parameters"),
+        "wall_seconds": meta.get("wall_seconds"),
+        "size_bytes": model_path.stat().st_size,
+    }
+
+
+def render_selection(selection: dict, result, bundled_name: str) -> list[str]:
+    """Markdown lines for the "how the model was chosen" section."""
+    out = ["## How this model was chosen\n",
+           "Each candidate was trained by `handdigits.train` on the same data and validation hold-out. "
+           "The choice uses the validation hold-out only (never the test sets): the error on the clean "
+           "hold-out and on the hold-out under `augment_fixed` (seed 0); the lowest maximum of the two wins "
+           "(ties: lower mean).\n",
+           "| candidate | architecture | parameters | file size | training wall time | validation error | "
+           "augmented validation error | max |",
+           "|---|---|---|---|---|---|---|---|"]
+    ranked = sorted(selection.items(), key=lambda kv: (max(kv[1]["clean"]["error_pct"], kv[1]["augmented"]["error_pct"]),
+                                                        kv[1]["clean"]["error_pct"] + kv[1]["augmented"]["error_pct"]))
+    for name, v in ranked:
+        worst = max(v["clean"]["error_pct"], v["augmented"]["error_pct"])
+        params = f"{v['parameters']:,}" if isinstance(v["parameters"], int) else "?"
+        out.append(f"| {name} | `{v['architecture']}` | {params} | {v['size_bytes'] / 1e6:.1f} MB | "
+                   f"{_fmt_seconds(v['wall_seconds'])} | {_pct(v['clean'])} | {_pct(v['augmented'])} | {worst:.2f} % |")
+    chosen = ranked[0][0]
+    out.append("")
+    out.append(f"Chosen by validation: **{chosen}**" + (" (the bundled model)." if chosen == bundled_name else
+                                                         f"; the bundled model is **{bundled_name}**."))
+    if len(result.models) > 1:
+        out.append(f"By the benchmark's rule on the test sets (lowest maximum test error) the best is "
+                   f"**{result.best}**; shown for information, not used for the choice.\n")
+        out.append("| candidate | max test error | min | range | mean |\n|---|---|---|---|---|")
+        for name in result.models:
+            s = result.summary[name]
+            if s["max"] is not None:
+                out.append(f"| {name} | {s['max']:.2f} % | {s['min']:.2f} % | {s['range']:.2f} | {s['mean']:.2f} % |")
+    out.append("")
+    return out
+
+
+def render(meta: dict, result, *, weights: Path, bench_seconds: float, command: str, selection=None) -> str:
     """The model card as Markdown (``meta``: metadata.json; ``result``: a BenchmarkResult)."""
     arch = meta.get("architecture", {})
     data = meta.get("data", {})
     recipe = meta.get("recipe", {})
     env = meta.get("environment", {})
-    (model,) = result.models
+    model = "bundled"
     s = result.summary[model]
     out = []
     w = out.append
@@ -103,10 +168,15 @@ def render(meta: dict, result, *, weights: Path, bench_seconds: float, command: 
         w(f"- Validation error (hold-out of the training data): {_pct(meta['validation'])}")
     w("")
 
+    if selection:
+        out.extend(render_selection(selection, result, _bundled_candidate(selection, meta)))
+
     w("## Results\n")
     w("Test error with 95 % Wilson intervals, from `handdigits.benchmark` "
       f"(seed {result.meta.get('seed')}; robustness sets: MNIST test under one fixed corruption each).\n")
     w(result.to_markdown())
+    if len(result.models) > 1:
+        w("_All candidates are shown; the rows named `bundled` are the bundled model._\n")
     if s["max"] is not None:
         w(f"Worst case over the main test sets: **{s['max']:.2f} %** ({s['worst']}); best: {s['min']:.2f} % "
           f"({s['best_dataset']}); range {s['range']:.2f} percentage points.")
@@ -133,6 +203,14 @@ def render(meta: dict, result, *, weights: Path, bench_seconds: float, command: 
     return "\n".join(out) + "\n"
 
 
+def _bundled_candidate(selection: dict, meta: dict) -> str:
+    """The candidate whose validation numbers match the bundled model's architecture and file size."""
+    for name, v in selection.items():
+        if v["architecture"] == meta.get("architecture", {}).get("name") and v.get("sha256") == meta.get("sha256"):
+            return name
+    return "bundled"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="data directory (mnist/, emnist/ inside)")
@@ -143,6 +221,8 @@ def main(argv=None) -> int:
     parser.add_argument("--plot", type=Path, default=None, help="also write the benchmark bar chart (PNG)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-download", dest="download", action="store_false")
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=DIR",
+                        help="a candidate's training output directory (repeatable)")
     parser.add_argument("--no-robustness", dest="robustness", action="store_false",
                         help="skip the nine robustness sets")
     args = parser.parse_args(argv)
@@ -154,13 +234,25 @@ def main(argv=None) -> int:
     model_path = args.weights / meta.get("file", "model.keras")
     datasets = DEFAULT_DATASETS + (("robustness",) if args.robustness else ())
     started = time.perf_counter()
-    result = benchmark({"bundled": str(model_path)}, datasets=datasets, data_dir=args.data_dir, seed=args.seed,
+    candidates = {}
+    for spec in args.candidate:
+        name, sep, directory = spec.partition("=")
+        if not sep or not name or not directory:
+            parser.error(f"--candidate expects NAME=DIR, got {spec!r}")
+        candidates[name] = Path(directory) / "model.keras"
+    models = {"bundled": str(model_path), **{n: str(p) for n, p in candidates.items()}}
+    result = benchmark(models, datasets=datasets, data_dir=args.data_dir, seed=args.seed,
                        progress=True, download=args.download)
+    selection = {}
+    for name, path in candidates.items():
+        print(f"validation errors of {name} ...", file=sys.stderr)
+        selection[name] = validation_errors(path, args.data_dir, args.seed, args.download)
+        selection[name]["sha256"] = json.loads((path.parent / "metadata.json").read_text()).get("sha256")
     elapsed = time.perf_counter() - started
     command = "python scripts/make_model_card.py " + " ".join(argv if argv is not None else sys.argv[1:])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(meta, result, weights=args.weights.resolve(), bench_seconds=elapsed,
-                                  command=command.strip()))
+                                  command=command.strip(), selection=selection))
     print(f"wrote {args.output} ({elapsed:.0f} s)", file=sys.stderr)
     if args.json:
         args.json.write_text(result.to_json())
