@@ -275,3 +275,46 @@ def test_every_sample_normalises_to_an_mnist_like_digit():
         assert 18 <= extent <= 21, p.name
         assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1, p.name
         assert (out > 128).mean() > 0.05, p.name  # strokes reach full intensity like MNIST
+
+
+# ----------------------------------------------------------------------------- stroke width
+
+
+def _output_stroke_width(out):
+    """Stroke width of a 28×28 result, measured like MNIST's (8× bilinear upscale, in 28-px units)."""
+    from PIL import Image as PILImage
+
+    from handdigits.preprocess import stroke_width
+
+    big = np.asarray(PILImage.fromarray(out).resize((224, 224), PILImage.BILINEAR), float) / 255
+    return stroke_width(big) / 8
+
+
+@pytest.mark.parametrize("pen", [2, 4, 40, 60])
+def test_pen_and_marker_strokes_come_out_at_mnist_width(pen):
+    """A '0' drawn with a fine pen or a fat marker on a 300 px page gets MNIST-like strokes (1.3-3.4 px)."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    page = PILImage.new("L", (300, 300), 235)
+    ImageDraw.Draw(page).ellipse((70, 30, 230, 270), outline=20, width=pen)
+    out = to_mnist(np.asarray(page))
+    assert 1.2 <= _output_stroke_width(out) <= 3.5
+    # the digit is still a ring: the centre is background, the ring has ink
+    assert out[13:15, 13:15].max() < 128 and out.max() == 255
+
+
+def test_mnist_like_strokes_are_left_alone(mnist_test):
+    """A 10x upscaled MNIST digit (strokes already in range) is not thickened or thinned."""
+    from PIL import Image as PILImage
+
+    from handdigits.preprocess import _normalise_stroke
+
+    images, _ = mnist_test
+    for img in images[:20]:
+        big = np.asarray(PILImage.fromarray(img).resize((280, 280), PILImage.BILINEAR), float) / 255
+        rows, cols = np.flatnonzero((big > 0.1).any(1)), np.flatnonzero((big > 0.1).any(0))
+        crop = big[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        width = _output_stroke_width(img)
+        if 1.35 <= width <= 3.3:
+            assert _normalise_stroke(crop) is crop
