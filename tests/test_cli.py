@@ -127,3 +127,12 @@ def test_help_does_not_load_tensorflow():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["codes"] == [0, 0, 2, 0]
     assert result["heavy"] == []
+
+
+def test_benchmark_model_names():
+    from handdigits.cli import _named_path
+
+    assert _named_path("small=runs/seed/model.keras") == ("small", "runs/seed/model.keras")
+    assert _named_path("runs/seed/model.keras") == ("runs/seed/model.keras", "runs/seed/model.keras")
+    # an '=' inside a path is not a name
+    assert _named_path("runs/a=b/model.keras") == ("runs/a=b/model.keras", "runs/a=b/model.keras")
