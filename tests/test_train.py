@@ -498,3 +498,10 @@ def test_real_mnist_run_evaluates_on_the_full_test_set(real_data_dir, tmp_path):
         assert "EMNIST unavailable" in run.text
     # an undertrained model: far from perfect, but the interval brackets its error
     assert meta["test"]["mnist_test"]["error_pct"] > 5
+
+
+def test_recorded_command_is_what_a_user_types():
+    from handdigits.train import command_line
+
+    assert command_line(["/site/handdigits/train.py", "--model", "seed"]) == "python -m handdigits.train --model seed"
+    assert command_line(["/venv/bin/handdigits", "train", "--data-dir", "my data"]) == "handdigits train --data-dir 'my data'"

@@ -567,6 +567,16 @@ def _train_from_args(args, verbose) -> dict:
     )
 
 
+def command_line(argv) -> str:
+    """The command as a user would type it (``python -m handdigits.train ...`` or ``handdigits train ...``)."""
+    argv = list(argv)
+    if argv and argv[0].replace("\\", "/").endswith("handdigits/train.py"):
+        argv[0:1] = ["python", "-m", "handdigits.train"]
+    elif argv and Path(argv[0]).name in ("handdigits", "__main__.py"):
+        argv[0] = "handdigits"
+    return shlex.join(argv)
+
+
 def _common_kwargs(args, verbose) -> dict:
     return dict(
         datasets=args.datasets,
@@ -583,7 +593,7 @@ def _common_kwargs(args, verbose) -> dict:
         evaluate=not args.no_eval,
         verbose=verbose,
         verify=not args.no_verify,
-        command=shlex.join(sys.argv),
+        command=command_line(sys.argv),
     )
 
 
