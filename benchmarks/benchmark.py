@@ -10,7 +10,9 @@ Also times one whole ``benchmark(datasets=("mnist",))`` call (loading included).
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -39,7 +41,10 @@ def main(argv=None) -> int:
     from handdigits.datasets import load_mnist
 
     try:
-        x, y = load_mnist("test", data_dir=args.data_dir, download=False)
+        # --data-dir, else $HANDDIGITS_DATA, else the repository's ../shared/data
+        shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+        data_dir = args.data_dir or os.environ.get("HANDDIGITS_DATA") or shared
+        x, y = load_mnist("test", data_dir=data_dir, download=False)
         source = "MNIST test"
     except (OSError, ValueError):
         x = np.random.default_rng(0).integers(0, 256, (10000, 28, 28)).astype(np.uint8)
