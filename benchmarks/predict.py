@@ -22,6 +22,7 @@ import argparse
 import os
 import statistics
 import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -56,12 +57,8 @@ def latencies(fn, inputs, n: int) -> np.ndarray:
 
 
 def best_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    """Best wall time of ``repeats`` calls of ``fn`` (seconds)."""
+    return min(timeit.repeat(fn, repeat=repeats, number=1))
 
 
 def main(argv=None) -> int:
