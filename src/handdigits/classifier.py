@@ -252,13 +252,11 @@ class Classifier:
 # ---------------------------------------------------------------------- TFLite
 
 
-def _tflite_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handdigits" / "tflite"
-
-
 def _tflite_model(model, sha256: str | None) -> bytes:
     """The model as a TFLite flat buffer (TensorFlow's converter), cached by the model's SHA-256."""
-    cached = _tflite_cache_dir() / f"{sha256}.tflite" if sha256 else None
+    from .datasets.paths import cache_home
+
+    cached = cache_home() / "tflite" / f"{sha256}.tflite" if sha256 else None
     if cached is not None and cached.is_file():
         return cached.read_bytes()
     import contextlib

@@ -47,3 +47,20 @@ def parse_checked(name: str, file_bytes: bytes, *, gz: bool, accepted: Collectio
     if accepted is not None:
         check_content(name, file_bytes, content, accepted)
     return parse_idx(content, name=name, ndim=ndim)
+
+
+def read_checked(path, *, accepted: Collection[str] | None, ndim: int):
+    """Read the IDX file ``path`` (``.gz`` or not), verify it (see :func:`parse_checked`) and parse it."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc})") from exc
+    return parse_checked(str(path), raw, gz=path.suffix == ".gz", accepted=accepted, ndim=ndim)
+
+
+def check_pair(images, labels, directory, what: str) -> None:
+    """Images and labels must be uint8 and equally many; ``what`` names the split in the message."""
+    if len(images) != len(labels):
+        raise ValueError(f"{directory}: {len(images)} images but {len(labels)} labels for {what}")
+    if images.dtype != "uint8" or labels.dtype != "uint8":
+        raise ValueError(f"{directory}: expected uint8 IDX files, got {images.dtype} images and {labels.dtype} labels")

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .checksums import parse_checked
+from .checksums import check_pair, parse_checked, read_checked
 from .download import download_file
 from .errors import DatasetUnavailable
 from .paths import ENV_VAR, data_home, find_file, list_dir
@@ -121,21 +121,13 @@ def load_emnist(
     from_zip = _read_from_zip(archive, need) if need else {}
     arrays = []
     for name, ndim in zip(names, (3, 1)):
-        if name in from_zip:
-            label, raw, gz = f"{archive}:gzip/{name}.gz", from_zip[name], True
-        else:
-            path = loose[name]
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise ValueError(f"{path}: cannot be read ({exc})") from exc
-            label, gz = str(path), path.suffix == ".gz"
         accepted = checksums.get(name) if verify else None
-        arrays.append(parse_checked(label, raw, gz=gz, accepted=accepted, ndim=ndim))
+        if name in from_zip:
+            label = f"{archive}:gzip/{name}.gz"
+            arrays.append(parse_checked(label, from_zip[name], gz=True, accepted=accepted, ndim=ndim))
+        else:
+            arrays.append(read_checked(loose[name], accepted=accepted, ndim=ndim))
     images, labels = arrays
-    if len(images) != len(labels):
-        raise ValueError(f"{directory}: {len(images)} images but {len(labels)} labels for EMNIST {subset} {split}")
-    if images.dtype != np.uint8 or labels.dtype != np.uint8:
-        raise ValueError(f"{directory}: expected uint8 IDX files, got {images.dtype} images and {labels.dtype} labels")
+    check_pair(images, labels, directory, f"EMNIST {subset} {split}")
     # EMNIST stores images transposed relative to MNIST
     return np.ascontiguousarray(images.transpose(0, 2, 1)), labels

@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping, Sequence
 
-import numpy as np
-
-from .checksums import parse_checked
+from .checksums import check_pair, read_checked
 from .download import download_file
 from .errors import DatasetUnavailable
 from .paths import ENV_VAR, data_home, find_file, list_dir
@@ -111,18 +109,9 @@ def load_mnist(
         except DatasetUnavailable as exc:
             raise DatasetUnavailable(f"MNIST unavailable: {exc}\n" + _how_to_supply(directory, names)) from exc
 
-    arrays = []
-    for name, ndim in zip(names, (3, 1)):
-        path = paths[name]
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"{path}: cannot be read ({exc})") from exc
-        accepted = checksums.get(name) if verify else None
-        arrays.append(parse_checked(str(path), raw, gz=path.suffix == ".gz", accepted=accepted, ndim=ndim))
-    images, labels = arrays
-    if len(images) != len(labels):
-        raise ValueError(f"{directory}: {len(images)} images but {len(labels)} labels for split {split!r}")
-    if images.dtype != np.uint8 or labels.dtype != np.uint8:
-        raise ValueError(f"{directory}: expected uint8 IDX files, got {images.dtype} images and {labels.dtype} labels")
+    images, labels = (
+        read_checked(paths[name], accepted=checksums.get(name) if verify else None, ndim=ndim)
+        for name, ndim in zip(names, (3, 1))
+    )
+    check_pair(images, labels, directory, f"split {split!r}")
     return images, labels

@@ -10,6 +10,11 @@ from .errors import DatasetUnavailable
 ENV_VAR = "HANDDIGITS_DATA"
 
 
+def cache_home() -> Path:
+    """The user's cache directory for handdigits: ``$XDG_CACHE_HOME/handdigits`` (default ``~/.cache/handdigits``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handdigits"
+
+
 def data_home(data_dir: str | os.PathLike | None = None) -> Path:
     """Return the data directory.
 
@@ -23,8 +28,7 @@ def data_home(data_dir: str | os.PathLike | None = None) -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "handdigits"
+    return cache_home()
 
 
 def list_dir(directory: Path, dataset: str) -> set[str]:
