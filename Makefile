@@ -4,6 +4,10 @@
 #   make test    run the test suite
 #   make docs    build the documentation into site/ (mkdocs build --strict)
 #   make bench   run the speed scripts in benchmarks/
+#   make mutation  mutation testing of the pure modules (mutmut; minutes; not part of CI)
+#   make dist    build the wheel and sdist into dist/ and check them with twine
+#   make distcheck  install the wheel into a fresh venv, run the README quickstart,
+#                `handdigits demo` and the sdist's fast tests against it (.ci/dist-check)
 #   make clean   remove build outputs (make distclean also removes .venv)
 #
 # Variables: PYTHON (interpreter that creates the venv), PYTEST_ARGS, and
@@ -17,7 +21,7 @@ PIP_FLAGS ?= --progress-bar off --disable-pip-version-check --no-input
 PYTEST_ARGS ?= -q -ra
 NO_TESTS_OK ?=
 
-.PHONY: all demo test docs bench venv clean distclean help
+.PHONY: all demo test docs bench mutation dist distcheck venv clean distclean help
 
 all: test
 
@@ -63,8 +67,27 @@ bench: venv
 		$(BIN)/python $$script; \
 	done
 
+# Mutants of the modules listed under [tool.mutmut] in pyproject.toml, each run against
+# those modules' own tests; prints the score per module and the survivors.
+# MUTATION_JOBS: parallel workers; MUTATION_MIN: fail below this score (percent).
+MUTATION_JOBS ?= 2
+MUTATION_MIN ?= 90
+mutation: venv
+	@test -x $(BIN)/mutmut || $(PIP) install $(PIP_FLAGS) -e '.[mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) > mutmut.log 2>&1 || { tail -c 2000 mutmut.log; exit 1; }
+	$(BIN)/python scripts/mutation_score.py --min $(MUTATION_MIN)
+
+dist: venv
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+distcheck: dist
+	PYTHON=$(PYTHON) .ci/dist-check dist
+
 clean:
-	rm -rf site build dist .pytest_cache .hypothesis src/*.egg-info
+	rm -rf site build dist .pytest_cache .hypothesis src/*.egg-info mutants mutmut.log
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -1,4 +1,5 @@
-"""Throughput of handdigits.benchmark's evaluation loop vs raw ``keras.Model.predict``.
+"""Throughput of the evaluator (``handdigits.evaluation.predict``, used by benchmark and training)
+vs raw ``keras.Model.predict``.
 
 Prints images/s of both on the same arrays (MNIST test when the real files are
 found, else random images) and their ratio; the requirement is ratio >= 0.9.
@@ -33,7 +34,8 @@ def main(argv=None) -> int:
     import keras
 
     from handdigits import models
-    from handdigits.benchmark import benchmark, make_predictor, predict_labels
+    from handdigits.benchmark import benchmark
+    from handdigits.evaluation import as_classifier, predict
     from handdigits.datasets import load_mnist
 
     try:
@@ -57,9 +59,9 @@ def main(argv=None) -> int:
             model, name = models.build("bn_cnn", seed=0), "untrained bn_cnn"
 
     xf = x[..., None].astype(np.float32)  # raw Keras gets its preferred input ready-made (not timed)
-    predictor = make_predictor(model)
+    classifier = as_classifier(model)
     raw = lambda: model.predict(xf, batch_size=args.batch_size, verbose=0).argmax(1)  # noqa: E731
-    ours = lambda: predict_labels(predictor, x, args.batch_size)  # noqa: E731
+    ours = lambda: predict(classifier, x, batch_size=args.batch_size)[0]  # noqa: E731
     np.testing.assert_array_equal(raw(), ours())  # warm-up + same answers
     t_raw = t_ours = float("inf")
     for _ in range(args.repeats):  # interleaved, so background load hits both alike
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
     n = len(x)
     print(f"model: {name}; data: {source}, {n} images; batch {args.batch_size}; best of {args.repeats}")
     print(f"keras model.predict          : {n / t_raw:10,.0f} img/s ({t_raw:.3f} s)")
-    print(f"handdigits benchmark loop    : {n / t_ours:10,.0f} img/s ({t_ours:.3f} s)")
+    print(f"handdigits evaluator         : {n / t_ours:10,.0f} img/s ({t_ours:.3f} s)")
     print(f"throughput ratio (ours / raw): {t_raw / t_ours:.2f}  (requirement: >= 0.9)")
     if source == "MNIST test":
         print(f"benchmark(datasets=('mnist',)) end to end, loading included: {full:.2f} s")

@@ -75,8 +75,9 @@ def main(argv=None) -> int:
     images, source = load_images(args.data_dir)
     images = images[:10_000]
     clf = Classifier.load(args.model) if args.model else Classifier()
-    model = clf.model
-    print(f"images: {source}; model: {clf!r}; cpus: {os.cpu_count()}")
+    # the raw Keras model from a second classifier: reading clf.model would move clf to TensorFlow
+    model = (Classifier.load(args.model, fast_path=False) if args.model else Classifier(fast_path=False)).model
+    print(f"images: {source}; model: {clf!r}; backend: {clf.backend}; cpus: {os.cpu_count()}")
 
     # warm up every path (tracing, first-call allocations)
     clf.predict(images[0])

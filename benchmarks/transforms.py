@@ -11,10 +11,20 @@ Measures, in one run on the same machine:
    in-memory batches so that no augmentation is involved;
 
 and prints the ratios augmentation / training (target: >= 3, so that augmenting
-takes at most a third of the time of a step).  Not a unit test: numbers depend
-on the machine and on whatever else runs on it.
+takes at most a third of the time of a step).  Then, before / after:
 
-    python benchmarks/transforms.py [--data-dir DIR] [--batches 100] [--train-batches 200]
+4. one 28x28 numpy image per call (as a PyTorch ``Dataset.__getitem__`` calls
+   it): the numpy path against the eager TensorFlow path every call used before
+   (target: <= 0.5 ms per call);
+5. a numpy batch of 2,048: the compiled ``tf.function`` against the eager
+   TensorFlow path used before (target: >= 5,000 images/s).
+
+Not a unit test: numbers depend on the machine and on whatever else runs on it
+(CPU time per call is printed too; it does not count other processes' work).
+``--write-docs`` puts the before / after table into ``docs/transforms.md``
+between ``<!-- transforms-speed:begin -->`` and ``<!-- transforms-speed:end -->``.
+
+    python benchmarks/transforms.py [--data-dir DIR] [--batches 100] [--train-batches 200] [--write-docs]
 """
 
 from __future__ import annotations
@@ -27,6 +37,9 @@ from pathlib import Path
 import numpy as np
 
 BATCH = 128
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs" / "transforms.md"
+BEGIN, END = "<!-- transforms-speed:begin -->", "<!-- transforms-speed:end -->"
 
 
 def load_images(data_dir, n):
@@ -99,17 +112,42 @@ def train_rate(x, y, batches):
     return batches * BATCH / (time.perf_counter() - start)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None, help="directory holding mnist/ (default: $HANDDIGITS_DATA or ../shared/data)")
-    parser.add_argument("--batches", type=int, default=100, help="augmentation batches of 128 to time (default: 100)")
-    parser.add_argument("--train-batches", type=int, default=200, help="training batches of 128 to time (default: 200)")
-    args = parser.parse_args(argv)
+def per_call(fn, calls: int, repeats: int = 3) -> tuple[float, float]:
+    """Best (wall, CPU) seconds per call of ``fn()`` over ``repeats`` runs of ``calls`` calls."""
+    fn()
+    best = (float("inf"), float("inf"))
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(calls):
+            fn()
+        best = min(best, ((time.perf_counter() - wall) / calls, (time.process_time() - cpu) / calls))
+    return best
 
+
+def before_after(x, single_calls: int) -> list[tuple[str, str, str, str]]:
+    """Rows (what, before, after, ratio): one numpy image per call, and a numpy batch of 2,048."""
     import tensorflow as tf
 
-    x, y, source = load_images(args.data_dir, 10_000)
-    print(f"input: {source}; batches of {BATCH}; TensorFlow {tf.__version__}; {os.cpu_count()} CPUs")
+    from handdigits.transforms import default_augmentation
+    from handdigits.transforms.base import _run_tensor
+
+    now, old = default_augmentation(seed=0), default_augmentation(seed=0)
+    image = x[0]
+    after = per_call(lambda: now(image), single_calls)
+    before = per_call(lambda: _run_tensor(old, tf.convert_to_tensor(image), ndim_hint=2).numpy(), max(5, single_calls // 50))
+    batch = np.resize(x, (2048, 28, 28))
+    after_b = per_call(lambda: now(batch), 3)
+    before_b = per_call(lambda: _run_tensor(old, tf.convert_to_tensor(batch), ndim_hint=3).numpy(), 3)
+    return [
+        ("one 28x28 numpy image, ms per call (wall)", f"{before[0] * 1e3:.2f}", f"{after[0] * 1e3:.3f}", f"{before[0] / after[0]:.0f}x"),
+        ("one 28x28 numpy image, ms per call (CPU)", f"{before[1] * 1e3:.2f}", f"{after[1] * 1e3:.3f}", f"{before[1] / after[1]:.0f}x"),
+        ("numpy batch of 2,048, images/s (wall)", f"{2048 / before_b[0]:,.0f}", f"{2048 / after_b[0]:,.0f}", f"{before_b[0] / after_b[0]:.1f}x"),
+        ("numpy batch of 2,048, images/s (CPU)", f"{2048 / before_b[1]:,.0f}", f"{2048 / after_b[1]:,.0f}", f"{before_b[1] / after_b[1]:.1f}x"),
+    ]
+
+
+def augmentation_vs_training(x, y, args) -> None:
+    """Measurements 1-3: augmentation on numpy batches and in tf.data against a training step."""
     aug_np = numpy_rate(x, args.batches)
     print(f"default_augmentation, numpy arrays : {aug_np:9.0f} images/s")
     aug_tf = tf_data_rate(x, y, args.batches)
@@ -117,6 +155,44 @@ def main(argv=None):
     train = train_rate(x, y, args.train_batches)
     print(f"bn_cnn training step (fit)         : {train:9.0f} images/s")
     print(f"ratio augmentation / training      : numpy {aug_np / train:.1f}x, tf.data {aug_tf / train:.1f}x (target >= 3)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default=None, help="directory holding mnist/ (default: $HANDDIGITS_DATA or ../shared/data)")
+    parser.add_argument("--batches", type=int, default=100, help="augmentation batches of 128 to time (default: 100)")
+    parser.add_argument("--train-batches", type=int, default=200, help="training batches of 128 to time (default: 200)")
+    parser.add_argument("--single-calls", type=int, default=1000, help="one-image calls to time (default: 1000)")
+    parser.add_argument("--write-docs", action="store_true", help="update the before / after table in docs/transforms.md")
+    parser.add_argument("--before-after-only", action="store_true", help="skip measurements 1-3 (training takes minutes)")
+    args = parser.parse_args(argv)
+
+    import tensorflow as tf
+
+    x, y, source = load_images(args.data_dir, 10_000)
+    print(f"input: {source}; batches of {BATCH}; TensorFlow {tf.__version__}; {os.cpu_count()} CPUs")
+    if not args.before_after_only:
+        augmentation_vs_training(x, y, args)
+    rows = before_after(x, args.single_calls)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines = [
+        f"_Generated by `python benchmarks/transforms.py --write-docs` on {time.strftime('%Y-%m-%d', time.gmtime())}: "
+        f"{os.cpu_count()} CPUs, load average {load:.1f} (wall times count other processes' work, CPU times do not); "
+        "before = the eager TensorFlow path every numpy call took before the numpy path and the compiled batch path, "
+        "after = now._",
+        "",
+        "| `default_augmentation(seed=0)` | before | after | speed-up |",
+        "|---|---|---|---|",
+        *(f"| {what} | {b} | {a} | {r} |" for what, b, a, r in rows),
+    ]
+    print("\n".join(lines))
+    if args.write_docs:
+        doc = DOCS.read_text(encoding="utf-8")
+        if BEGIN not in doc or END not in doc:
+            raise SystemExit(f"{DOCS}: markers {BEGIN} / {END} not found")
+        head, rest = doc.split(BEGIN, 1)
+        DOCS.write_text(head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + rest.split(END, 1)[1], encoding="utf-8")
+        print(f"wrote {DOCS.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

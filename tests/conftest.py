@@ -1,8 +1,9 @@
 """Shared fixtures.
 
-Real MNIST files are looked up in ``$HANDDIGITS_DATA`` or ``../shared/data``
-(relative to the repository root); tests that need them skip with a clear
-reason when they are absent.
+Real MNIST files are looked up in ``$HANDDIGITS_DATA``, in ``../shared/data``
+(relative to the repository root) and in the library's default data directory
+(``~/.cache/handdigits``, where ``handdigits.datasets.load_mnist`` downloads
+them); tests that need them skip with a reason that says how to get them.
 """
 
 from __future__ import annotations
@@ -12,15 +13,38 @@ from pathlib import Path
 
 import pytest
 
+from handdigits.datasets.paths import cache_home
+
+try:  # hypothesis is in the test extra; without it the property tests skip themselves
+    from hypothesis import settings
+except ImportError:  # pragma: no cover
+    settings = None
+else:
+    # On CI (CI=true, 2 shared cores) a property test's examples can exceed hypothesis' 200 ms
+    # per-example deadline for reasons unrelated to the code: no deadline there.  Tests that set
+    # their own deadline keep it.
+    settings.register_profile("ci", deadline=None)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+
 REPO = Path(__file__).resolve().parents[1]
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+# read now: the session fixture below points XDG_CACHE_HOME at a temporary directory
+USER_DATA_DIR = cache_home()
+MISSING_MNIST = (
+    "real MNIST files not found in $HANDDIGITS_DATA, ../shared/data or {user}; get them (11 MB) with "
+    "python -c \"import handdigits.datasets as d; d.load_mnist('train', download=True); "
+    "d.load_mnist('test', download=True)\" or set HANDDIGITS_DATA to a directory holding mnist/"
+)
+
+
+def _data_dir_candidates() -> list[Path]:
+    env = os.environ.get("HANDDIGITS_DATA")
+    return [Path(p) for p in (env, REPO.parent / "shared" / "data", USER_DATA_DIR) if p]
 
 
 def _real_data_dir() -> Path | None:
-    for candidate in (os.environ.get("HANDDIGITS_DATA"), REPO.parent / "shared" / "data"):
-        if not candidate:
-            continue
-        d = Path(candidate)
+    for d in _data_dir_candidates():
         if all((d / "mnist" / f"{name}.gz").exists() or (d / "mnist" / name).exists() for name in MNIST_FILES):
             return d
     return None
@@ -43,7 +67,7 @@ def real_data_dir() -> Path:
     """Directory holding the real MNIST files (``<dir>/mnist/*``); skips when absent."""
     d = _real_data_dir()
     if d is None:
-        pytest.skip("real MNIST files not found: set HANDDIGITS_DATA or provide ../shared/data/mnist")
+        pytest.skip(MISSING_MNIST.format(user=USER_DATA_DIR))
     return d
 
 

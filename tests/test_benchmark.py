@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handdigits.benchmark import DATASETS, ROBUSTNESS, BenchmarkResult, benchmark, make_predictor, pick_best
+from handdigits.benchmark import DATASETS, ROBUSTNESS, BenchmarkResult, benchmark, pick_best
 from handdigits.datasets import write_idx
 
 N_MNIST, N_EMNIST = 60, 45
@@ -118,7 +118,8 @@ def test_code_model_and_by_source(data):
     combined = r.results[name]["combined"]
     assert combined["errors"] == errs["mnist"] + errs["emnist"]
     for source in ("mnist", "emnist"):
-        assert combined["by_source"][source] == {k: r.results[name][source][k] for k in ("n", "errors", "error_pct", "ci95_pct")}
+        assert combined["by_source"][source] == {k: r.results[name][source][k] for k in
+                                                 ("n", "errors", "error_pct", "ci95_pct", "ece_pct", "refused", "refused_pct")}
 
 
 def test_summary_range_and_best(data):
@@ -208,11 +209,11 @@ def test_unavailable_emnist(data_no_emnist):
     assert "unavailable" in md and "MNIST part only" in md and "partial" in md
 
 
-def test_everything_unavailable(tmp_path):
-    r = benchmark({"c": constant_model(2)}, datasets=("mnist", "combined"), data_dir=tmp_path, download=False, verify=False)
-    assert all(r.results["c"][k]["status"] == "unavailable" for k in r.datasets)
-    assert r.summary["c"]["max"] is None and r.best is None
-    assert "nothing evaluated" in r.to_markdown()
+def test_everything_unavailable_is_an_error_not_an_empty_report(tmp_path):
+    from handdigits.datasets import DatasetUnavailable
+
+    with pytest.raises(DatasetUnavailable, match="nothing to evaluate: none of mnist, combined could be loaded"):
+        benchmark({"c": constant_model(2)}, datasets=("mnist", "combined"), data_dir=tmp_path, download=False, verify=False)
 
 
 def test_strict_raises(data_no_emnist):
@@ -265,15 +266,20 @@ def test_progress_to_stderr(data, capsys):
     benchmark({"c": constant_model(2)}, datasets=("mnist",), data_dir=d, progress=True, download=False, verify=False)
     captured = capsys.readouterr()
     assert "c · mnist" in captured.err and f"{N_MNIST}/{N_MNIST}" in captured.err and captured.out == ""
+    assert "loading MNIST test" in captured.err
     benchmark({"c": constant_model(2)}, datasets=("mnist",), data_dir=d, progress=False, download=False, verify=False)
     assert capsys.readouterr().err == ""
 
 
-def test_predictor_matches_keras_predict():
+def test_predictions_match_keras_predict():
+    from handdigits.evaluation import as_classifier, predict
+
     m = code_model()
     x = np.random.default_rng(1).integers(0, 256, (37, 28, 28)).astype(np.uint8)
-    expected = m.predict(x[..., None].astype(np.float32), verbose=0).argmax(1)
-    np.testing.assert_array_equal(make_predictor(m)(x), expected)
+    expected = m.predict(x[..., None].astype(np.float32), verbose=0)
+    labels, proba = predict(as_classifier(m), x, batch_size=8)
+    np.testing.assert_array_equal(labels, expected.argmax(1))
+    np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
 
 
 # ----------------------------------------------------------------- model inputs
@@ -310,10 +316,10 @@ def test_classifier_accepted(data):
         ([None], ("mnist",), TypeError, "dict"),
         ({1: None}, ("mnist",), TypeError, "names"),
         ("nope/missing.keras", ("mnist",), FileNotFoundError, "no such file"),
-        ("WRONG_OUT", ("mnist",), ValueError, r"\(None, 10\)"),
+        ("WRONG_OUT", ("mnist",), ValueError, r"\(N, 10\).* scores, got .* output \(None, 5\)"),
         ("WRONG_IN", ("mnist",), ValueError, "28, 28"),
         ("OK", ("cifar",), ValueError, "unknown dataset 'cifar'"),
-        ("OK", (), ValueError, "empty"),
+        ("OK", (), ValueError, "no datasets"),
         ("OK", (3,), TypeError, "strings"),
         ("OK", {"mnist": 1}, TypeError, "sequence"),
     ],
@@ -334,7 +340,7 @@ def test_bad_inputs(models, datasets, exc, match, tmp_path):
 
 @pytest.mark.parametrize("kwargs", [{"seed": -1}, {"seed": 1.5}, {"seed": True}, {"batch_size": 0}, {"batch_size": "8"}])
 def test_bad_numbers(kwargs, tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises((TypeError, ValueError), match="seed|batch_size"):
         benchmark(constant_model(1), datasets=("mnist",), data_dir=tmp_path, download=False, verify=False, **kwargs)
 
 

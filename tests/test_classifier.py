@@ -55,7 +55,9 @@ def test_bundled_model_is_verified_and_has_metadata(clf):
     assert isinstance(meta, dict)
     model_bytes = (bundled() / meta["file"]).read_bytes()
     assert hashlib.sha256(model_bytes).hexdigest() == meta["sha256"]
-    assert clf.model.input_shape == (None, 28, 28, 1) and clf.model.output_shape == (None, 10)
+    # ten digits and "not a digit"; the metadata says so and records the reject threshold
+    assert clf.model.input_shape == (None, 28, 28, 1) and clf.model.output_shape == (None, 11)
+    assert meta["architecture"]["classes"] == 11 and 0 < meta["reject"]["min_confidence"] < 1
 
 
 def copy_weights(tmp_path):
@@ -136,7 +138,9 @@ def test_output_types_and_shapes(clf, digits):
 
 def test_probabilities_match_plain_keras(clf, digits):
     raw = clf.model.predict(digits[..., None].astype(np.float32), verbose=0)
-    np.testing.assert_allclose(clf.predict_proba(digits, preprocess=False), raw, atol=1e-5)
+    # the digits' share of the 11 outputs, renormalised; "not a digit" apart
+    np.testing.assert_allclose(clf.predict_proba(digits, preprocess=False), raw[:, :10] / raw[:, :10].sum(1, keepdims=True), atol=1e-5)
+    np.testing.assert_allclose(clf.not_digit_proba(digits, preprocess=False), raw[:, 10], atol=1e-5)
 
 
 def test_top_k_is_sorted_and_consistent_with_predict_proba(clf, digits):
@@ -308,7 +312,7 @@ def test_bundled_model_reads_every_sample(clf):
 
 def test_export_rejects_unknown_format_and_bad_keras_name(clf, tmp_path):
     with pytest.raises(ValueError, match="format must be one of"):
-        clf.export(tmp_path / "m.onnx", format="onnx")
+        clf.export(tmp_path / "m.pdf", format="pdf")
     with pytest.raises(ValueError, match=r"\.keras"):
         clf.export(tmp_path / "m.bin")
 
@@ -319,7 +323,9 @@ def test_saved_model_export_serves_the_same_probabilities(clf, digits, tmp_path)
     path = clf.export(tmp_path / "sm", format="saved_model")
     loaded = tf.saved_model.load(str(path))  # keep a reference: it owns the variables
     served = loaded.serve(tf.constant(digits[..., None].astype(np.float32))).numpy()
-    np.testing.assert_allclose(served, clf.predict_proba(digits, preprocess=False), atol=1e-5)
+    assert served.shape == (len(digits), 11)  # the model's raw outputs
+    np.testing.assert_allclose(served[:, :10] / served[:, :10].sum(1, keepdims=True),
+                               clf.predict_proba(digits, preprocess=False), atol=1e-5)
 
 
 @pytest.mark.data
@@ -360,22 +366,21 @@ def test_fast_path_and_batch_path_give_the_same_probabilities(clf, digits):
     np.testing.assert_allclose(slow, batch_path, atol=1e-5)
 
 
-def test_converted_model_is_cached_by_sha256_and_reused(tmp_path, monkeypatch, digits):
+def test_bundled_model_needs_no_conversion(tmp_path, monkeypatch, digits):
+    """The bundled model ships its .tflite: nothing is converted or cached at first use.
+
+    The cache of conversions for other models is tested in test_runtime.py.
+    """
     import tensorflow as tf
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first = Classifier()
-    expected = first.predict_proba(digits[0], preprocess=False)
-    cached = tmp_path / "handdigits" / "tflite" / f"{first.metadata['sha256']}.tflite"
-    assert cached.is_file() and cached.stat().st_size > 100_000
-    assert list(cached.parent.iterdir()) == [cached]  # no temporary files left behind
-
     def no_conversion(*args, **kwargs):
-        raise AssertionError("the cached TFLite model should have been used")
+        raise AssertionError("the bundled model should not be converted")
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(tf.lite.TFLiteConverter, "from_keras_model", no_conversion)
-    second = Classifier()
-    np.testing.assert_allclose(second.predict_proba(digits[0], preprocess=False), expected, atol=1e-6)
+    clf = Classifier()
+    assert clf.predict(digits[0], preprocess=False) == clf.predict(digits, preprocess=False)[0]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_fast_path_must_be_a_bool():

@@ -7,6 +7,7 @@ modules that implement it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,241 @@ def test_benchmark_model_names():
     assert _named_path("runs/seed/model.keras") == ("runs/seed/model.keras", "runs/seed/model.keras")
     # an '=' inside a path is not a name
     assert _named_path("runs/a=b/model.keras") == ("runs/a=b/model.keras", "runs/a=b/model.keras")
+
+
+# --------------------------------------------------------------------------- one-line errors and exit codes
+#
+# Each expected failure is one line on stderr, "handdigits <command>: error: <message>"; exit status 2 for
+# usage errors (printed after the sub-command's own usage line) and 1 for failures, and no traceback.
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def test_missing_image_is_named_once_and_exits_1(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _main(["predict", "nosuch.png"], capsys)
+    assert (code, out) == (1, "")
+    assert err == "handdigits predict: error: nosuch.png: file not found\n"
+
+
+def test_directory_given_as_image(capsys, tmp_path):
+    code, out, err = _main(["predict", str(tmp_path)], capsys)
+    assert (code, out) == (1, "")
+    assert err == f"handdigits predict: error: {tmp_path}: is a directory, not an image file\n"
+
+
+def test_empty_stdin_is_a_one_line_failure(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, out, err = _main(["predict", "-"], capsys)
+    assert (code, out) == (1, "")
+    assert err == "handdigits predict: error: <stdin>: no data on standard input\n"
+
+
+def _usage_error(capsys, argv) -> list[str]:
+    code, out, err = _main(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith(f"usage: handdigits {argv[0]} ")  # the sub-command's usage, not the top level's
+    return _lines(err)
+
+
+def test_unknown_subcommand_option_prints_that_subcommands_usage(capsys):
+    lines = _usage_error(capsys, ["demo", "--no-such-option"])
+    assert lines == ["usage: handdigits demo [-h] [--model PATH]",
+                     "handdigits demo: error: unrecognized arguments: --no-such-option"]
+
+
+def test_unknown_predict_option_prints_predict_usage(capsys):
+    lines = _usage_error(capsys, ["predict", "x.png", "--bogus"])
+    assert lines[-1] == "handdigits predict: error: unrecognized arguments: --bogus"
+
+
+@pytest.mark.parametrize("command", ["predict", "demo"])
+def test_missing_model_file_is_a_usage_error(capsys, command, tmp_path):
+    argv = [command, "--model", str(tmp_path / "nosuch.keras")] + (["x.png"] if command == "predict" else [])
+    lines = _usage_error(capsys, argv)
+    assert lines[-1] == f"handdigits {command}: error: --model: model file not found: '{tmp_path / 'nosuch.keras'}'"
+
+
+def test_benchmark_missing_model_file_is_a_usage_error(capsys, tmp_path):
+    lines = _usage_error(capsys, ["benchmark", "--model", f"mine={tmp_path}/nosuch.keras"])
+    assert lines[-1] == f"handdigits benchmark: error: --model: model file not found: '{tmp_path}/nosuch.keras'"
+
+
+def test_benchmark_unknown_dataset_is_a_usage_error(capsys):
+    lines = _usage_error(capsys, ["benchmark", "--datasets", "nosuch"])
+    assert lines[-1].startswith("handdigits benchmark: error: argument --datasets: invalid choice: 'nosuch'")
+
+
+def test_benchmark_missing_data_dir_is_a_usage_error(capsys, tmp_path):
+    lines = _usage_error(capsys, ["benchmark", "--data-dir", str(tmp_path / "nosuch")])
+    assert lines[-1] == f"handdigits benchmark: error: --data-dir: not a directory: '{tmp_path / 'nosuch'}'"
+
+
+def test_predict_top_k_out_of_range_is_a_usage_error(capsys):
+    lines = _usage_error(capsys, ["predict", "x.png", "--top-k", "11"])
+    assert lines[-1] == "handdigits predict: error: --top-k must be between 1 and 10, got 11"
+
+
+def test_stdin_twice_is_a_usage_error(capsys):
+    lines = _usage_error(capsys, ["predict", "-", "-"])
+    assert lines[-1] == "handdigits predict: error: '-' (standard input) can be given only once"
+
+
+def test_plot_without_matplotlib_fails_before_any_work(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    monkeypatch.setattr("handdigits.benchmark.benchmark", lambda **kw: pytest.fail("the benchmark must not run"))
+    code, out, err = _main(["benchmark", "--plot", str(tmp_path / "chart.png")], capsys)
+    assert (code, out) == (1, "")
+    assert err == ("handdigits benchmark: error: --plot needs matplotlib, which is not installed: "
+                   "pip install 'handdigits[plot]'\n")
+
+
+def test_runtime_error_is_one_line_with_exit_1(capsys, monkeypatch):
+    """A failure inside a sub-command (here: multi-line, as Keras writes them) becomes one line, exit 1."""
+
+    def fail(**kwargs):
+        raise ValueError("cannot load 'x.keras':\n  File format not supported.\n  Try again.")
+
+    monkeypatch.setattr("handdigits.benchmark.benchmark", fail)
+    code, out, err = _main(["benchmark"], capsys)
+    assert (code, out) == (1, "")
+    assert err == "handdigits benchmark: error: cannot load 'x.keras': File format not supported. Try again.\n"
+
+
+def test_handdigits_debug_shows_the_traceback(capsys, monkeypatch):
+    def fail(**kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr("handdigits.benchmark.benchmark", fail)
+    monkeypatch.setenv("HANDDIGITS_DEBUG", "1")
+    with pytest.raises(ValueError, match="boom"):
+        cli.main(["benchmark"])
+
+
+def test_benchmark_strict_unavailable_dataset_is_one_line(capsys, tmp_path):
+    code, out, err = _main(["benchmark", "--datasets", "emnist", "--strict", "--data-dir", str(tmp_path)], capsys)
+    assert (code, out) == (1, "")
+    line = _lines(err)[-1]  # progress messages may come first
+    assert line.startswith("handdigits benchmark: error: ") and "EMNIST" in line
+    assert "Traceback" not in err
+
+
+def test_benchmark_without_data_fails_with_how_to_get_mnist(capsys, tmp_path):
+    code, out, err = _main(["benchmark", "--data-dir", str(tmp_path)], capsys)
+    assert (code, out) == (1, "")
+    last = _lines(err)[-1]
+    assert last.startswith("handdigits benchmark: error: ")
+    assert "load_mnist" in last and "HANDDIGITS_DATA" in last
+    assert "Traceback" not in err
+    assert err.count("mirror") <= 1  # the data report is not repeated per dataset
+
+
+def test_usage_errors_do_not_load_tensorflow():
+    """Usage errors are found before any model or TensorFlow is loaded."""
+    code = (
+        "import json, sys\n"
+        "from handdigits.cli import main\n"
+        "codes = []\n"
+        "for argv in (['predict', 'x.png', '--model', 'nosuch.keras'], ['benchmark', '--model', 'nosuch.keras'],\n"
+        "             ['predict', 'nosuch.png'], ['demo', '--bogus']):\n"
+        "    try:\n"
+        "        codes.append(main(argv))\n"
+        "    except SystemExit as exc:\n"
+        "        codes.append(exc.code)\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
+        "print(json.dumps({'codes': codes, 'heavy': heavy[:5]}))\n"
+    )
+    proc = _run([sys.executable, "-c", code])
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result == {"codes": [2, 2, 1, 2], "heavy": []}
+
+
+# --------------------------------------------------------------------------- native log noise
+
+
+NOISE_LINES = (
+    b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+    b"I0000 00:00:1795900266.835091    8248 port.cc:153] oneDNN custom operations are on.\n"
+    b"I0000 00:00:1795900266.835403    8248 cudart_stub.cc:31] Could not find cuda drivers on your machine.\n"
+    b"E0000 00:00:1795900272.269261    8248 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error\n"
+    b"2025-09-17 14:44:05.157831: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could not find cuda\n"
+    b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"
+)
+KEPT_LINES = (
+    b"E0000 00:00:1795900272.269261    8248 some_kernel.cc:52] out of memory\n"
+    b"Segmentation fault in libfoo\n"
+)
+
+
+@pytest.mark.parametrize("chunks", [1, 7], ids=["whole", "in-pieces"])
+def test_native_log_filter_drops_only_known_noise(chunks):
+    """Lines written by native code to descriptor 2 are filtered; Python's stderr and real errors pass."""
+    code = (
+        "import os, sys\n"
+        "from handdigits._native_log import quiet_native_logs\n"
+        f"data = {NOISE_LINES + KEPT_LINES!r}\n"
+        f"step = -(-len(data) // {chunks})\n"
+        "with quiet_native_logs():\n"
+        "    for i in range(0, len(data), step):\n"
+        "        os.write(2, data[i:i + step])\n"
+        "    print('from python', file=sys.stderr)\n"
+        "os.write(2, b'after\\n')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert proc.returncode == 0
+    lines = proc.stderr.decode().splitlines()
+    assert sorted(lines[:-1]) == sorted(["from python", *KEPT_LINES.decode().splitlines()])
+    assert lines[-1] == "after"
+
+
+def test_native_log_filter_off_with_tf_cpp_min_log_level_0():
+    code = (
+        "import os\n"
+        "from handdigits._native_log import quiet_native_logs\n"
+        "with quiet_native_logs():\n"
+        f"    os.write(2, {NOISE_LINES!r})\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60, env=env)
+    assert proc.stderr == NOISE_LINES
+
+
+def test_predict_prints_no_tensorflow_log_lines():
+    """The whole command, TensorFlow and LiteRT included, writes nothing to stderr on success."""
+    from handdigits.samples import list_samples
+
+    sample = str(list_samples()[7])
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    proc = _run([sys.executable, "-m", "handdigits", "predict", sample], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.startswith(f"{sample}: 7 (") and proc.stdout.endswith("%)\n")
+
+
+# --------------------------------------------------------------------------- benchmark(), as the command relies on it
+
+
+def test_benchmark_downloads_nothing_unless_asked():
+    import inspect
+
+    from handdigits.benchmark import benchmark
+
+    assert inspect.signature(benchmark).parameters["download"].default is False
+
+
+def test_benchmark_with_no_loadable_dataset_raises_saying_how_to_get_mnist(tmp_path):
+    from handdigits.benchmark import benchmark
+    from handdigits.datasets import DatasetUnavailable
+
+    with pytest.raises(DatasetUnavailable) as info:
+        benchmark(datasets=("mnist", "combined"), data_dir=tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"nothing to evaluate: none of mnist, combined could be loaded from {tmp_path} ")
+    assert "load_mnist('test', download=True)" in message and "HANDDIGITS_DATA" in message
+    assert "\n" not in message
+    assert not any(tmp_path.iterdir()), "nothing may be downloaded or created"

@@ -36,18 +36,129 @@ def test_text_output_and_a_missing_file_sets_status_1(capsys, tmp_path):
     missing = str(tmp_path / "missing.png")
     status, out, err = run(capsys, sample, missing, "--top-k", "2")
     assert status == 1
-    assert missing in err and "not found" in err
+    assert err == f"handdigits predict: error: {missing}: file not found\n"
     (line,) = out.strip().splitlines()
-    assert line.startswith(f"{sample}: ") and "next: " in line and "%" in line
+    assert line.startswith(f"{sample}: 0 (") and "next: " in line and "%" in line
 
 
-def test_blank_image_is_reported_not_crashed(capsys, tmp_path):
+def _blank(tmp_path):
     from PIL import Image
 
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((40, 40), 255, np.uint8)).save(blank)
-    status, out, err = run(capsys, str(blank))
-    assert status == 1 and "no ink found" in err and out.strip() in ("", "[]")
+    return str(blank)
+
+
+def test_blank_image_is_reported_not_crashed(capsys, tmp_path):
+    blank = _blank(tmp_path)
+    status, out, err = run(capsys, blank)
+    assert (status, out) == (1, "")
+    assert err.startswith(f"handdigits predict: error: {blank}: no ink found") and err.count("\n") == 1
+
+
+def test_many_files_one_record_each_failures_included(capsys, tmp_path):
+    """Issue 10: a bad file among many is reported in its place; the others are still classified."""
+    samples = [str(p) for p in list_samples()]
+    undecodable = tmp_path / "notes.png"
+    undecodable.write_text("not an image")
+    missing, blank = str(tmp_path / "missing.png"), _blank(tmp_path)
+    argv = [samples[3], blank, samples[5], missing, str(undecodable), samples[7]]
+    status, out, err = run(capsys, *argv, "--json")
+    assert status == 1
+    records = json.loads(out)
+    assert [r["image"] for r in records] == argv
+    assert [r["digit"] for r in records] == [3, None, 5, None, None, 7]
+    assert [r["error"] is None for r in records] == [True, False, True, False, False, True]
+    assert records[1]["error"].startswith("no ink found") and records[1]["top_k"] == []
+    assert records[3]["error"] == "file not found"
+    assert records[4]["error"].startswith("cannot decode the file as an image (UnidentifiedImageError)")
+    assert str(undecodable) not in records[4]["error"]  # named once, by the record
+    # the same failures, one line each, on stderr; each file named once
+    assert err.splitlines() == [f"handdigits predict: error: {r['image']}: {r['error']}" for r in records if r["error"]]
+
+
+def test_many_files_text_output_one_line_per_classified_file(capsys, tmp_path):
+    samples = [str(p) for p in list_samples()]
+    status, out, err = run(capsys, samples[1], _blank(tmp_path), samples[2])
+    assert status == 1
+    lines = out.splitlines()
+    assert [line.split(": ")[0] for line in lines] == [samples[1], samples[2]]
+    assert [int(line.split(": ")[1].split(" ")[0]) for line in lines] == [1, 2]
+    assert len(err.splitlines()) == 1 and "blank.png: no ink found" in err
+
+
+def test_stdin_dash(capsys, monkeypatch):
+    import io
+
+    sample = list_samples()[4]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(sample.read_bytes())))
+    status, out, err = run(capsys, "-", "--top-k", "2")
+    assert (status, err) == (0, "")
+    assert out.startswith("<stdin>: 4 (") and "next: " in out
+
+
+def test_undecodable_stdin(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"hello")))
+    status, out, err = run(capsys, "-")
+    assert (status, out) == (1, "")
+    assert err == ("handdigits predict: error: <stdin>: cannot decode 5 bytes as an image (UnidentifiedImageError); "
+                   "expected a PNG, JPEG or other image file Pillow can read\n")
+
+
+def test_show_saves_the_side_by_side_picture(capsys, tmp_path):
+    from PIL import Image
+
+    from handdigits.preprocess import to_mnist, trace
+
+    sample = list_samples()[5]
+    picture = tmp_path / "seen.png"
+    status, out, _ = run(capsys, str(sample), "--show", str(picture))
+    assert status == 0 and out.startswith(f"{sample}: 5 (")
+    with Image.open(picture) as img:
+        shown = np.asarray(img.convert("RGB"))
+    expected = np.asarray(trace(sample).figure())
+    assert shown.shape == expected.shape and np.array_equal(shown, expected)
+    # the right-hand panel is the 28x28 image the model saw, magnified
+    h = shown.shape[0]
+    seen = shown[:, -h:, 0][h // 56 :: h // 28, h // 56 :: h // 28]
+    assert np.array_equal(seen, to_mnist(sample))
+
+
+def test_show_with_several_images_writes_one_picture_each_into_a_directory(capsys, tmp_path):
+    samples = [str(p) for p in list_samples()[:2]]
+    blank = _blank(tmp_path)
+    out_dir = tmp_path / "seen"
+    out_dir.mkdir()
+    status, out, _ = run(capsys, *samples, blank, "--show", str(out_dir), "--json")
+    assert status == 1
+    records = json.loads(out)
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == sorted(["0-screen-white-on-black.show.png", "1-paper-photo.show.png", "blank.show.png"])
+    assert [r["show"] for r in records] == [str(out_dir / n) for n in
+                                            ("0-screen-white-on-black.show.png", "1-paper-photo.show.png",
+                                             "blank.show.png")]
+
+
+@pytest.mark.parametrize("case", ["several-images-file", "overwrite-input", "missing-directory"])
+def test_show_usage_errors(capsys, tmp_path, case):
+    samples = [str(p) for p in list_samples()[:2]]
+    blank = _blank(tmp_path)
+    argv, message = {
+        "several-images-file": ([*samples, "--show", str(tmp_path / "x.png")],
+                                f"--show: with several images, give an existing directory for the pictures, "
+                                f"got '{tmp_path / 'x.png'}'"),
+        "overwrite-input": ([blank, "--show", blank], f"--show would overwrite the input image '{blank}'"),
+        "missing-directory": ([samples[0], "--show", str(tmp_path / "no" / "x.png")],
+                              f"--show: the directory of '{tmp_path / 'no' / 'x.png'}' does not exist"),
+    }[case]
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["predict", *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: handdigits predict")
+    assert err.splitlines()[-1] == f"handdigits predict: error: {message}"
 
 
 def test_top_k_bounds_are_checked(capsys):
@@ -77,4 +188,6 @@ def test_bundled_model_names_each_sample_correctly(capsys):
     samples = list_samples()
     status, out, _ = run(capsys, *map(str, samples), "--json")
     assert status == 0
-    assert [r["digit"] for r in json.loads(out)] == [true_digit(p) for p in samples]
+    records = json.loads(out)
+    assert [r["digit"] for r in records] == [true_digit(p) for p in samples]
+    assert [r["error"] for r in records] == [None] * len(samples)

@@ -32,8 +32,9 @@ def test_both_sources(tmp_path):
     np.testing.assert_array_equal(c.labels, np.concatenate([my, ey]))
     assert c.source.dtype == np.uint8 and c.source.tolist() == [0] * 5 + [1] * 3
     assert [SOURCES[s] for s in c.source[[0, -1]]] == ["mnist", "emnist"]
-    images, labels, source, available, reason = c  # a plain NamedTuple
+    images, labels, source, available, reason, info = c  # a plain NamedTuple
     assert images is c.images
+    assert info["partial"] is False and info["n"] == 3
 
 
 def test_missing_emnist_raises_when_required(tmp_path):
@@ -63,3 +64,14 @@ def test_corrupt_emnist_is_unavailable_not_silent(tmp_path):
 def test_missing_mnist_is_an_error_even_when_emnist_is_optional(tmp_path):
     with pytest.raises(DatasetUnavailable, match="^MNIST unavailable"):
         load_combined("test", data_dir=tmp_path, download=False, require_emnist=False)
+
+
+def test_partial_emnist_is_used_and_reported(tmp_path):
+    mx, my, ex, ey = write_both(tmp_path, emnist=False)
+    (tmp_path / "emnist-partial").mkdir()
+    write_idx(tmp_path / "emnist-partial" / "emnist-digits-test-1-2-images-idx3-ubyte.gz", ex[1:].transpose(0, 2, 1))
+    write_idx(tmp_path / "emnist-partial" / "emnist-digits-test-1-2-labels-idx1-ubyte.gz", ey[1:])
+    c = load_combined("test", data_dir=tmp_path, download=False, verify=False)
+    np.testing.assert_array_equal(c.images, np.concatenate([mx, ex[1:]]))
+    assert c.emnist_available and c.emnist_info["partial"] is True
+    assert (c.emnist_info["n"], c.emnist_info["of"], c.emnist_info["labels_checked"]) == (2, 40_000, True)

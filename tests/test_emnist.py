@@ -148,4 +148,4 @@ def test_real_directory_without_images_is_reported(real_data_dir):
     if (real_data_dir / "emnist" / "emnist-digits-test-images-idx3-ubyte.gz").exists():
         pytest.skip("EMNIST images present here")
     with pytest.raises(DatasetUnavailable, match="^EMNIST unavailable:.*emnist-digits-test-images"):
-        load_emnist("test", data_dir=real_data_dir, download=False)
+        load_emnist("test", data_dir=real_data_dir, download=False, allow_partial=False)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handdigits.metrics import error_summary, wilson_interval
+from handdigits.metrics import error_summary, expected_calibration_error, wilson_interval
 
 Z95 = NormalDist().inv_cdf(0.975)
 
@@ -157,3 +157,79 @@ def test_reference_formula_sanity():
     lo, hi = wilson_by_inversion(5, 10)
     assert (round(lo, 4), round(hi, 4)) == (0.2366, 0.7634)
     assert math.isclose(Z95, 1.959963984540054, rel_tol=1e-12)
+
+
+# --- expected calibration error: known answers that pick out the binning ---------------------
+
+PROBA = [[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.3, 0.7]]
+LABELS = [0, 1, 0, 1]  # answers 0, 0, 0, 1: right, wrong, right, right
+
+
+def test_ece_known_answers():
+    # 2 bins: all four in the upper bin: |3/4 - 0.775| = 2.5 %
+    assert expected_calibration_error(PROBA, LABELS, bins=2) == pytest.approx(2.5)
+    # 10 bins: {0.9, 0.9} half right, {0.6} right, {0.7} right: (2*0.4 + 0.4 + 0.3) / 4
+    assert expected_calibration_error(PROBA, LABELS, bins=10) == pytest.approx(37.5)
+    assert expected_calibration_error(PROBA, LABELS) == pytest.approx(37.5)  # default 15 bins
+    assert expected_calibration_error(np.array(PROBA), np.array(LABELS).reshape(4, 1), bins=1) == pytest.approx(2.5)
+
+
+def test_ece_confidence_one_goes_in_the_top_bin():
+    assert expected_calibration_error([[1.0, 0.0]], [1], bins=5) == pytest.approx(100.0)
+    assert expected_calibration_error([[0.0, 1.0], [1.0, 0.0]], [1, 0], bins=3) == pytest.approx(0.0)
+
+
+def test_ece_bad_inputs():
+    with pytest.raises(ValueError, match=r"^expected probabilities \(N, C\) and N labels, got shapes \(2,\) and \(2,\)$"):
+        expected_calibration_error([0.5, 0.5], [0, 1])
+    with pytest.raises(ValueError, match=r"^expected probabilities \(N, C\) and N labels, got shapes \(2, 2\) and \(3,\)$"):
+        expected_calibration_error([[0.5, 0.5]] * 2, [0, 1, 1])
+    with pytest.raises(ValueError, match=r"^expected probabilities \(N, C\) and N labels, got shapes \(0, 2\) and \(0,\)$"):
+        expected_calibration_error(np.zeros((0, 2)), [])
+    with pytest.raises(ValueError, match=r"^bins must be >= 1, got 0$"):
+        expected_calibration_error(PROBA, LABELS, bins=0)
+    with pytest.raises(TypeError, match=r"^bins must be an integer count, got 2\.0 \(float\)$"):
+        expected_calibration_error(PROBA, LABELS, bins=2.0)
+
+
+def test_ece_bin_edges_are_upper_inclusive():
+    # bins=2: 0.5 is in (0, 0.5], 0.9 in (0.5, 1]: |1 - 0.5| and |0 - 0.9| -> 70 %;
+    # a binning shifted by one puts both in one bin (|1/2 - 0.7| -> 20 %)
+    proba, labels = [[0.5, 0.5], [0.9, 0.1]], [0, 1]
+    assert expected_calibration_error(proba, labels, bins=2) == pytest.approx(70.0)
+    # bins=10: 0.85 (right) and 0.95 (wrong) in two bins: (0.15 + 0.95) / 2
+    assert expected_calibration_error([[0.85, 0.15], [0.95, 0.05]], [0, 1], bins=10) == pytest.approx(55.0)
+
+
+def test_ece_rounding_above_one_and_zero_rows_stay_in_the_end_bins():
+    # float softmax can exceed 1 by an ulp; it still counts, in the top bin
+    assert expected_calibration_error([[1.0 + 1e-7, 0.0]], [1], bins=5) == pytest.approx(100.0, rel=1e-5)
+    # an all-zero row (confidence 0) counts in the lowest bin: answered 0, right, confidence 0
+    assert expected_calibration_error([[0.0, 0.0]], [0], bins=4) == pytest.approx(100.0)
+
+
+def test_ece_computes_in_float64():
+    rng = np.random.default_rng(0)
+    p32 = rng.dirichlet(np.ones(10), size=2000).astype(np.float32)
+    y = rng.integers(0, 10, 2000)
+    assert expected_calibration_error(p32, y) == expected_calibration_error(p32.astype(np.float64), y)
+
+
+def test_error_summary_exact_empty_message():
+    with pytest.raises(ValueError, match=r"^error_summary: got no labels \(empty arrays\)$"):
+        error_summary(np.zeros((0,)), np.zeros((0, 1)))
+
+
+def test_error_summary_column_labels_against_flat_predictions():
+    # (N, 1) labels against (N,) predictions must be compared element-wise, not broadcast to (N, N)
+    s = error_summary(np.array([1, 2, 3, 4]), np.array([[1], [2], [0], [4]]))
+    assert s["n"] == 4 and s["errors"] == 1 and s["error_pct"] == 25.0
+    s = error_summary(np.array([[1], [2], [0], [4]]), np.array([1, 2, 3, 4]))
+    assert s["errors"] == 1
+
+
+def test_ece_default_is_15_bins():
+    # 0.87 and 0.88 share a bin of 15 ((13/15, 14/15]) but not of 16: one right, one wrong
+    proba, labels = [[0.87, 0.13], [0.88, 0.12]], [0, 1]
+    assert expected_calibration_error(proba, labels) == pytest.approx(37.5)
+    assert expected_calibration_error(proba, labels, bins=16) == pytest.approx(50.5)

@@ -113,3 +113,51 @@ def test_recipe_defaults_are_positive_and_a_copy():
         assert d["epochs"] > 0 and d["batch_size"] > 0
         d["epochs"] = -1
         assert models.recipe_defaults(name)["epochs"] > 0
+
+
+def test_eleven_classes_and_bad_class_counts():
+    net = models.build("seed", seed=0, classes=11)
+    assert tuple(net.output_shape) == (None, 11)
+    with pytest.raises(ValueError, match="classes must be one of"):
+        models.build("seed", classes=12)
+
+
+def test_transfer_weights_grows_the_head_and_keeps_the_digits():
+    small = models.build("seed", seed=0)
+    big = models.build("seed", seed=5, classes=11)
+    assert models.transfer_weights(small, big) == sum(1 for layer in big.layers if layer.weights)
+    x = np.random.default_rng(2).uniform(0, 255, (4, 28, 28, 1)).astype(np.float32)
+    p10, p11 = np.asarray(small(x)), np.asarray(big(x))
+    # the new class starts at logit 0: the digits keep their ratios
+    np.testing.assert_allclose(p11[:, :10] / p11[:, :10].sum(1, keepdims=True), p10, rtol=1e-4)
+    kernel, bias = big.get_layer("probabilities").get_weights()
+    assert not kernel[:, 10].any() and bias[10] == 0
+    with pytest.raises(ValueError, match="cannot initialise"):
+        models.transfer_weights(models.build("bn_cnn", seed=0), big)
+
+
+def test_members_of_an_ensemble_in_order():
+    nets = [models.build("seed", seed=s) for s in (0, 1, 2)]
+    ens = models.ensemble(nets)
+    found = models.members_of(ens)
+    assert [m.name for m in found] == ["member_0", "member_1", "member_2"]
+    np.testing.assert_allclose(found[2].get_weights()[0], nets[2].get_weights()[0])
+    assert models.members_of(nets[0]) == [nets[0]]
+    with pytest.raises(ValueError, match="one output shape"):
+        models.ensemble([nets[0], models.build("seed", classes=11)])
+
+
+def test_interpolate_weights_mixes_shared_classes_and_keeps_new_ones():
+    init = models.build("seed", seed=0)
+    tuned = models.build("seed", seed=1, classes=11)
+    before = [w.copy() for w in tuned.get_weights()]
+    models.interpolate_weights(init, tuned, 0.25)
+    after, base = tuned.get_weights(), init.get_weights()
+    np.testing.assert_allclose(after[0], 0.75 * base[0] + 0.25 * before[0], rtol=1e-6)
+    np.testing.assert_allclose(after[-2][:, :10], 0.75 * base[-2] + 0.25 * before[-2][:, :10], rtol=1e-6)
+    np.testing.assert_array_equal(after[-2][:, 10], before[-2][:, 10])  # "not a digit" keeps its fine-tuned weights
+    np.testing.assert_array_equal(after[-1][10], before[-1][10])
+    models.interpolate_weights(init, tuned, 1.0)
+    np.testing.assert_allclose(tuned.get_weights()[0], after[0])  # alpha=1: unchanged
+    with pytest.raises(ValueError, match="alpha"):
+        models.interpolate_weights(init, tuned, 1.5)

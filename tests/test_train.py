@@ -229,10 +229,10 @@ def test_corrupt_emnist_is_an_error_not_skipped(tmp_path):
     (d / "emnist").mkdir()
     (d / "emnist" / "emnist-digits-train-images-idx3-ubyte.gz").write_bytes(b"not gzip")
     write_idx(d / "emnist" / "emnist-digits-train-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
-    from handdigits.train import load_training_data
+    from handdigits.assembly import training_sets
 
     with pytest.raises(ValueError, match="emnist-digits-train-images"):
-        load_training_data("both", d, download=False, limit=None, verify=False)
+        training_sets("both", data_dir=d, download=False, verify=False)
 
 
 # --------------------------------------------------------------------------- validation split (pure numpy)
@@ -427,13 +427,17 @@ def test_emnist_is_used_and_test_duplicates_dropped(emnist_run):
     run, facts = emnist_run
     data = run.metadata["data"]
     assert data["used"] == ["mnist", "emnist"]
-    assert data["emnist"] == {
+    expected = {
         "available": True,
         "train_n": facts["emnist_train_n"],
         # random images have no near duplicates: only the exact copies go
         "dropped_duplicates_of_mnist_test": len(EMNIST_DUPLICATES),
         "dropped_exact_duplicates": len(EMNIST_DUPLICATES),
+        "name": "emnist",  # the full files, not the partial ones
+        "partial": False,
     }
+    assert {k: data["emnist"].get(k) for k in expected} == expected
+    assert data["sources"]["emnist"]["train_n"] + data["sources"]["emnist"]["validation_n"] == facts["emnist_train_n"] - len(EMNIST_DUPLICATES)
     assert data["train_n"] + data["validation_n"] == 200 + facts["emnist_train_n"] - len(EMNIST_DUPLICATES)
     assert set(data["hashes"]) == {"mnist_train", "emnist_train"}
     assert f"dropped {len(EMNIST_DUPLICATES)} duplicates" in run.text
@@ -505,3 +509,96 @@ def test_recorded_command_is_what_a_user_types():
 
     assert command_line(["/site/handdigits/train.py", "--model", "seed"]) == "python -m handdigits.train --model seed"
     assert command_line(["/venv/bin/handdigits", "train", "--data-dir", "my data"]) == "handdigits train --data-dir 'my data'"
+
+
+# --------------------------------------------------------------------------- data assembly and low-resolution views
+
+
+def test_each_source_keeps_its_own_hold_out(tmp_path, monkeypatch):
+    from handdigits import assembly
+    from handdigits import datasets as ds
+
+    d = tmp_path / "data"
+    arrays = write_mnist(d, 300, 20)
+    calls = []
+
+    def fake_synthetic(n, *, kind, split, seed):
+        calls.append((n, kind, split, seed))
+        label = assembly.NOT_A_DIGIT if kind == "nondigits" else 7
+        fill = {"train": 1, "validation": 2}[split]
+        return np.full((n, 28, 28), fill, np.uint8), np.full(n, label, np.int64)
+
+    monkeypatch.setattr(ds, "load_synthetic", fake_synthetic, raising=False)
+    monkeypatch.setattr(ds, "synthetic_info", lambda: {"version": "fake"}, raising=False)
+    (xt, yt), (xv, yv, src), info = assembly.training_sets(
+        "mnist", data_dir=d, download=False, verify=False, validation=30, split_seed=4,
+        synthetic=40, nondigits=20, log=lambda msg: None,
+    )
+    # MNIST's hold-out is exactly the one a MNIST-only run draws: a model fine-tuned from it never validates on its training images
+    _, (mv, _) = split_validation(arrays["train"][0], arrays["train"][1], 30, 4)
+    np.testing.assert_array_equal(xv[src == "mnist"], mv)
+    # synthetic hold-outs come from the generator's validation split, at least MIN_SYNTHETIC_VALIDATION images
+    assert (40, "digits", "train", 4) in calls and (assembly.MIN_SYNTHETIC_VALIDATION, "nondigits", "validation", 4) in calls
+    assert (xv[src == "synthetic"] == 2).all() and (xt[len(xt) - 60 :] == 1).all()
+    assert set(yv[src == "nondigits"]) == {assembly.NOT_A_DIGIT}
+    assert info["used"] == ["mnist", "synthetic", "nondigits"]
+    assert info["sources"]["mnist"] == {"train_n": 270, "validation_n": 30}
+    assert info["synthetic"] == {"digits": 40, "nondigits": 20, "version": "fake"}
+    assert len(xt) == len(yt) == 270 + 40 + 20 and yt.dtype == np.int64
+
+
+def test_low_resolution_views():
+    import tensorflow as tf
+
+    from handdigits.train import low_resolution
+
+    x = np.zeros((64, 28, 28, 1), np.float32)
+    x[:, 8:20, 12:16] = 255.0  # a bar
+    same = low_resolution(tf.constant(x), 0.0, (1, 2)).numpy()
+    np.testing.assert_array_equal(same, x)
+    views = low_resolution(tf.constant(x), 1.0, (1, 2)).numpy()
+    assert views.shape == x.shape and views.min() >= 0 and views.max() <= 255
+    # every view is blurred: grey levels appear, the bar's mass stays about where it was
+    assert all(((v > 5) & (v < 250)).sum() > 10 for v in views)
+    np.testing.assert_allclose(views.sum(axis=(1, 2, 3)), x[0].sum(), rtol=0.25)
+    np.testing.assert_array_equal(views, low_resolution(tf.constant(x), 1.0, (1, 2)).numpy())  # seeded
+    half = low_resolution(tf.constant(x), 0.5, (1, 3)).numpy()
+    changed = (half != x).any(axis=(1, 2, 3)).mean()
+    assert 0.25 < changed < 0.75
+
+
+def test_finished_runs_are_not_overwritten_and_foreign_backups_not_resumed(tmp_path):
+    from handdigits.train import RUN_CONFIG, RunConfigError, claim_output, run_config
+
+    out = tmp_path / "run"
+    config = run_config("bn_cnn", seed=1, learning_rate=1e-3)
+    assert config["epochs"] == 30 and config["batch_size"] == 128 and config["init_from"] is None
+    claim_output(out, config, overwrite=False)
+    assert json.loads((out / RUN_CONFIG).read_text()) == config
+    (out / "backup").mkdir()
+    claim_output(out, config, overwrite=False)  # same settings: resumable
+    other = run_config("bn_cnn", seed=2, learning_rate=3e-4)
+    with pytest.raises(RunConfigError, match=r"learning_rate: 0\.001 then, 0\.0003 now; seed: 1 then, 2 now"):
+        claim_output(out, other, overwrite=False)
+    (out / "backup").rmdir()
+    (out / "metadata.json").write_text("{}")
+    with pytest.raises(FileExistsError, match="finished run.*--overwrite"):
+        claim_output(out, config, overwrite=False)
+    claim_output(out, other, overwrite=True)
+    assert json.loads((out / RUN_CONFIG).read_text())["seed"] == 2
+
+
+def test_overwrite_refusal_is_a_clean_cli_error(tmp_path):
+    out = tmp_path / "done"
+    out.mkdir()
+    (out / "metadata.json").write_text("{}")
+    proc = subprocess.run([PY, "-m", "handdigits.train", "--output", str(out), "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "holds a finished run" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_multi_worker_says_plainly_that_keras_3_cannot(tmp_path):
+    from handdigits.train import make_strategy
+
+    with pytest.raises(NotImplementedError, match="keras-team/keras#20585"):
+        make_strategy("multi-worker")

@@ -59,3 +59,29 @@ def error_summary(predicted, labels) -> dict:
     errors = int(np.count_nonzero(predicted.reshape(-1) != labels.reshape(-1)))
     lo, hi = wilson_interval(errors, n)
     return {"n": n, "errors": errors, "error_pct": 100.0 * errors / n, "ci95_pct": [100.0 * lo, 100.0 * hi]}
+
+
+def expected_calibration_error(proba, labels, bins: int = 15) -> float:
+    """Expected calibration error, in percent (Guo et al., 2017; equal-width bins of confidence).
+
+    ``proba`` is ``(N, C)`` class probabilities, ``labels`` ``(N,)`` true classes.
+    The confidence of each answer is its top probability; the ECE is the
+    mean over bins of ``|accuracy - mean confidence|`` weighted by the bin's
+    share of the answers.  0 for a perfectly calibrated model.
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    labels = np.asarray(labels).reshape(-1)
+    if proba.ndim != 2 or proba.shape[0] != labels.size or labels.size == 0:
+        raise ValueError(f"expected probabilities (N, C) and N labels, got shapes {proba.shape} and {labels.shape}")
+    bins = _count(bins, "bins")
+    if bins < 1:
+        raise ValueError(f"bins must be >= 1, got {bins}")
+    confidence = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == labels
+    which = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)  # bin b holds (b/bins, (b+1)/bins]
+    total = 0.0
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            total += sel.sum() * abs(correct[sel].mean() - confidence[sel].mean())
+    return 100.0 * total / labels.size

@@ -2,13 +2,15 @@
 
 Every model takes ``(28, 28, 1)`` float inputs in ``[0, 255]`` (MNIST
 polarity: white ink on black), rescales internally, and outputs softmax
-probabilities over the 10 digits.  Build one with :func:`build`.
+probabilities over the 10 digits (or 11 classes, the last one "not a digit",
+when built with ``classes=11``).  Build one with :func:`build`.
 """
 
 from __future__ import annotations
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+CLASS_COUNTS = (NUM_CLASSES, NUM_CLASSES + 1)  # digits only, or digits + "not a digit" (index 10)
 
 # name -> (builder function name, one-line description, recipe defaults)
 _REGISTRY = {
@@ -50,19 +52,22 @@ def _check(name: str) -> str:
     return name
 
 
-def build(name: str = "bn_cnn", *, seed: int | None = None):
+def build(name: str = "bn_cnn", *, seed: int | None = None, classes: int = NUM_CLASSES):
     """Build the named (uncompiled) Keras model.
 
     Args:
         name: one of :func:`available`.
         seed: seeds weight initialisation (``keras.utils.set_random_seed``).
+        classes: 10 (digits) or 11 (digits + "not a digit" at index 10).
     """
     _check(name)
+    if classes not in CLASS_COUNTS:
+        raise ValueError(f"classes must be one of {CLASS_COUNTS}, got {classes!r}")
     import keras
 
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    return globals()[_REGISTRY[name][0]](keras)
+    return globals()[_REGISTRY[name][0]](keras, classes)
 
 
 def _inputs(keras):
@@ -70,7 +75,7 @@ def _inputs(keras):
     return inputs, keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
 
 
-def _seed(keras):
+def _seed(keras, classes):
     L = keras.layers
     inputs, x = _inputs(keras)
     x = L.Conv2D(32, 3, activation="relu")(x)
@@ -80,7 +85,7 @@ def _seed(keras):
     x = L.Flatten()(x)
     x = L.Dense(128, activation="relu")(x)
     x = L.Dropout(0.5)(x)
-    outputs = L.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = L.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="seed")
 
 
@@ -91,7 +96,7 @@ def _conv_bn(keras, x, filters, kernel, strides=1, padding="valid"):
     return L.Activation("relu")(x)
 
 
-def _bn_cnn(keras):
+def _bn_cnn(keras, classes):
     L = keras.layers
     inputs, x = _inputs(keras)
     x = _conv_bn(keras, x, 32, 3)
@@ -105,7 +110,7 @@ def _bn_cnn(keras):
     x = _conv_bn(keras, x, 128, 4)
     x = L.GlobalAveragePooling2D()(x)
     x = L.Dropout(0.3)(x)
-    outputs = L.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = L.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="bn_cnn")
 
 
@@ -123,7 +128,7 @@ def _res_block(keras, x, filters, strides):
     return L.Add()([shortcut, y])
 
 
-def _resnet_small(keras):
+def _resnet_small(keras, classes):
     L = keras.layers
     inputs, x = _inputs(keras)
     x = L.Conv2D(32, 3, padding="same", use_bias=False)(x)
@@ -134,7 +139,7 @@ def _resnet_small(keras):
     x = L.Activation("relu")(x)
     x = L.GlobalAveragePooling2D()(x)
     x = L.Dropout(0.3)(x)
-    outputs = L.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = L.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="resnet_small")
 
 
@@ -142,21 +147,85 @@ def ensemble(members, name: str = "ensemble"):
     """Average the softmax outputs of trained ``members`` into one Keras model.
 
     ``members`` are Keras models with this module's input/output convention
-    (``(28, 28, 1)`` in ``[0, 255]`` → 10 probabilities).  The result is a
-    plain functional model (saved and loaded like any ``.keras`` file, safe
-    mode included) whose output is the mean of the members' probabilities.
+    (``(28, 28, 1)`` in ``[0, 255]`` → 10 or 11 probabilities, the same for
+    all).  The result is a plain functional model (saved and loaded like any
+    ``.keras`` file, safe mode included) whose output is the mean of the
+    members' probabilities.
     """
     import keras
 
     members = list(members)
     if not members:
         raise ValueError("ensemble needs at least one member model")
+    shape = getattr(members[0], "output_shape", None)
     for m in members:
-        if not isinstance(m, keras.Model) or tuple(m.output_shape) != (None, NUM_CLASSES):
-            raise ValueError(f"ensemble members must be Keras models with output (None, 10), got {m!r}")
+        if not isinstance(m, keras.Model) or tuple(m.output_shape) not in ((None, c) for c in CLASS_COUNTS) or m.output_shape != shape:
+            raise ValueError(f"ensemble members must be Keras models with one output shape, (None, 10) or (None, 11), got {m!r}")
     inputs = keras.Input(INPUT_SHAPE, name="image")
     # re-wrap each member under a unique name (members trained alone share one name)
     outputs = [keras.Model(m.input, m.output, name=f"member_{i}")(inputs) for i, m in enumerate(members)]
     if len(outputs) == 1:
         return keras.Model(inputs, outputs[0], name=name)
     return keras.Model(inputs, keras.layers.Average(name="probabilities")(outputs), name=name)
+
+
+def members_of(model) -> list:
+    """The member networks of an :func:`ensemble` (``[model]`` for a single network)."""
+    members = [layer for layer in model.layers if layer.name.startswith("member_") and hasattr(layer, "layers")]
+    return sorted(members, key=lambda m: int(m.name.split("_")[1])) or [model]
+
+
+def transfer_weights(source, target) -> int:
+    """Initialise ``target`` from ``source`` (same architecture), for fine-tuning.
+
+    Layers are matched in order.  The final ``probabilities`` layer may grow
+    from 10 to 11 classes: the digits' columns are copied and the new class
+    starts at zero weights and bias.  Returns the number of layers copied.
+
+    Raises:
+        ValueError: the architectures differ (layer count or a weight shape).
+    """
+    return _combine(source, target, "initialise", lambda x, y: x, lambda y: y * 0.0)
+
+
+def interpolate_weights(init, tuned, alpha: float) -> None:
+    """WiSE-FT (Wortsman et al., 2022): set ``tuned``'s weights to ``(1 - alpha) * init + alpha * tuned``.
+
+    ``init`` is the model ``tuned`` was fine-tuned from (same architecture;
+    see :func:`transfer_weights`).  Classes that only ``tuned`` has (the
+    "not a digit" output added by fine-tuning) keep their fine-tuned weights:
+    ``init`` has nothing to say about them.  ``alpha=1`` leaves ``tuned`` as it
+    is, ``alpha=0`` gives back ``init``'s digits.  Changes ``tuned`` in place.
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    _combine(init, tuned, "interpolate", lambda x, y: (1.0 - alpha) * x + alpha * y, lambda y: y.copy())
+
+
+def _combine(source, target, verb: str, shared, grown) -> int:
+    """Set each weight of ``target`` to ``shared(source weight, target weight)``, layer by layer.
+
+    A target weight with more classes than the source's (a head grown from 10
+    to 11 outputs) starts as ``grown(target weight)`` and gets ``shared(...)``
+    in the source's classes.  Returns the number of layers set.
+    """
+    src = [layer for layer in source.layers if layer.weights]
+    dst = [layer for layer in target.layers if layer.weights]
+    if len(src) != len(dst):
+        raise ValueError(f"cannot {verb} {target.name} from {source.name}: {len(dst)} vs {len(src)} layers with weights")
+    for a, b in zip(src, dst):
+        wa, wb = a.get_weights(), b.get_weights()
+        out = []
+        for x, y in zip(wa, wb) if len(wa) == len(wb) else ():
+            if x.shape == y.shape:
+                out.append(shared(x, y))
+            elif x.ndim == y.ndim and x.shape[:-1] == y.shape[:-1] and x.shape[-1] < y.shape[-1]:
+                z = grown(y)
+                z[..., : x.shape[-1]] = shared(x, y[..., : x.shape[-1]])
+                out.append(z)
+            else:
+                break
+        if len(out) != len(wb):
+            raise ValueError(f"cannot {verb} layer {b.name} {[w.shape for w in wb]} from {a.name} {[w.shape for w in wa]}")
+        b.set_weights(out)
+    return len(dst)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import math
 import os
@@ -27,26 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from . import models
+from .datasets.checksums import file_digest as sha256_file
+from .assembly import DATASETS, NOT_A_DIGIT, sha256_arrays, split_validation, training_sets  # noqa: F401
 from .metrics import error_summary
 from .validation import check_number
 
-DATASETS = ("mnist", "emnist", "both")
 STRATEGIES = ("default", "mirrored", "multi-worker")
-
-
-def sha256_file(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def sha256_arrays(*arrays) -> str:
-    h = hashlib.sha256()
-    for a in arrays:
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
 
 
 def cpu_name() -> str:
@@ -61,71 +46,6 @@ def cpu_name() -> str:
 
 def _log(msg: str) -> None:
     print(f"[handdigits.train] {msg}", flush=True)
-
-
-def load_training_data(datasets: str, data_dir, download: bool, limit: int | None, verify: bool = True):
-    """Return ``(x, y, info)``: training images, labels and a provenance record.
-
-    With ``datasets="both"``, EMNIST is skipped (and ``info["emnist"]`` says why)
-    when its files are unavailable; EMNIST training images that duplicate MNIST
-    test images (exact or near, see :func:`handdigits.datasets.find_duplicates`)
-    are dropped.  ``verify=False`` skips the sha256 checks of the files.
-    """
-    from . import datasets as ds
-
-    info: dict = {"requested": datasets, "used": [], "hashes": {}}
-    xs, ys = [], []
-    if datasets in ("mnist", "both"):
-        x, y = ds.load_mnist("train", data_dir=data_dir, download=download, verify=verify)
-        xs.append(x)
-        ys.append(y)
-        info["used"].append("mnist")
-        info["hashes"]["mnist_train"] = sha256_arrays(x, y)
-        info["mnist_train_n"] = int(len(x))
-    if datasets in ("emnist", "both"):
-        try:
-            ex, ey = ds.load_emnist("train", data_dir=data_dir, download=download, verify=verify)
-        except ds.DatasetUnavailable as exc:  # absent; a corrupt file is an error
-            reason = f"{type(exc).__name__}: {exc}"
-            info["emnist"] = {"available": False, "reason": reason}
-            _log(f"EMNIST unavailable, training without it ({reason})")
-            if datasets == "emnist":
-                raise
-        else:
-            tx, _ = ds.load_mnist("test", data_dir=data_dir, download=download, verify=verify)
-            dup = ds.find_duplicates(ex, tx)
-            keep = np.ones(len(ex), bool)
-            keep[np.unique(dup["a_index"])] = False
-            exact = np.unique(dup["a_index"][dup["kind"] == "exact"])
-            info["emnist"] = {
-                "available": True,
-                "train_n": int(len(ex)),
-                "dropped_duplicates_of_mnist_test": int((~keep).sum()),
-                "dropped_exact_duplicates": int(len(exact)),
-            }
-            _log(f"EMNIST: {len(ex)} images, dropped {(~keep).sum()} duplicates of MNIST test images")
-            xs.append(ex[keep])
-            ys.append(ey[keep])
-            info["used"].append("emnist")
-            info["hashes"]["emnist_train"] = sha256_arrays(ex, ey)
-    x = np.concatenate(xs)
-    y = np.concatenate(ys)
-    if limit is not None:
-        x, y = x[:limit], y[:limit]
-    return x, y, info
-
-
-def split_validation(x, y, validation: float, seed: int):
-    """Seeded random hold-out: ``validation`` is a fraction (<1) or a count."""
-    n = len(x)
-    n_val = int(round(validation * n)) if validation < 1 else int(validation)
-    if n_val > n // 5:
-        _log(f"validation hold-out of {n_val} capped at 20 % of {n} images")
-        n_val = n // 5
-    n_val = max(n_val, 1)
-    order = np.random.default_rng(seed).permutation(n)
-    val, train = order[:n_val], order[n_val:]
-    return (x[train], y[train]), (x[val], y[val])
 
 
 def _check_choice(value, name: str, choices) -> str:
@@ -144,6 +64,11 @@ def make_strategy(name: str):
     import tensorflow as tf
 
     _check_choice(name, "strategy", STRATEGIES)
+    if name == "multi-worker" and int(keras_major()) >= 3:
+        raise NotImplementedError(
+            "multi-worker training does not run with Keras 3's Model.fit (its tf.distribute path fails "
+            "converting PerReplica values; upstream keras-team/keras#20585); use --strategy mirrored on one machine"
+        )
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -151,6 +76,21 @@ def make_strategy(name: str):
         devices = devices or [d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices)
     return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def keras_major() -> str:
+    from importlib.metadata import version
+
+    return version("keras").split(".")[0]
+
+
+def is_chief(distribution) -> bool:
+    """Whether this process writes the run's outputs (always, except on non-chief multi-worker tasks)."""
+    resolver = getattr(distribution, "cluster_resolver", None)
+    if resolver is None or not getattr(resolver, "cluster_spec", None) or not resolver.cluster_spec().as_dict():
+        return True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    return task_type == "chief" or (task_type == "worker" and task_id == 0 and "chief" not in resolver.cluster_spec().as_dict())
 
 
 def _resume_log_callback(keras, log_path: Path):
@@ -190,7 +130,10 @@ def _resume_log_callback(keras, log_path: Path):
     return _ResumeLog()
 
 
-def make_dataset(x, y, batch_size: int, seed: int, augmentation=None, shuffle: bool = True):
+LOWRES_SIZES = (8, 16)  # smallest and largest side of the low-resolution views (``lowres``)
+
+
+def make_dataset(x, y, batch_size: int, seed: int, augmentation=None, shuffle: bool = True, lowres: float = 0.0):
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x[..., None], y))
@@ -199,29 +142,61 @@ def make_dataset(x, y, batch_size: int, seed: int, augmentation=None, shuffle: b
     ds = ds.batch(batch_size)
     if augmentation is not None:
         ds = ds.map(lambda a, b: (augmentation(a), b))
-    return ds.map(lambda a, b: (tf.cast(a, tf.float32), b)).prefetch(tf.data.AUTOTUNE)
+    ds = ds.map(lambda a, b: (tf.cast(a, tf.float32), b))
+    if lowres > 0:
+        ds = ds.enumerate().map(lambda i, ab: (low_resolution(ab[0], lowres, (seed, i)), ab[1]))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def low_resolution(images, p: float, seed):
+    """Show each image of a float ``(N, 28, 28, 1)`` batch with probability ``p`` at low resolution.
+
+    The chosen images are reduced (area average) to ``s × s`` pixels, ``s``
+    drawn from :data:`LOWRES_SIZES` once per batch, and enlarged back to
+    28 × 28 bilinearly: the blur and grey levels of an 8×8 or 16×16 scan.
+    ``seed`` is a stateless seed pair, so a batch's views are reproducible.
+    """
+    import tensorflow as tf
+
+    seed = tf.cast(tf.stack(seed), tf.int64)
+    size = tf.random.stateless_uniform((), seed, LOWRES_SIZES[0], LOWRES_SIZES[1] + 1, dtype=tf.int32)
+    small = tf.image.resize(images, tf.stack([size, size]), method="area")
+    views = tf.clip_by_value(tf.image.resize(small, tf.shape(images)[1:3], method="bilinear"), 0.0, 255.0)
+    chosen = tf.random.stateless_uniform(tf.shape(images)[:1], seed + 1) < p
+    return tf.where(chosen[:, None, None, None], views, images)
 
 
 def predict_labels(model, images, batch_size: int = 1024) -> np.ndarray:
-    probs = model.predict(images[..., None].astype(np.float32), batch_size=batch_size, verbose=0)
-    return probs.argmax(axis=1)
+    """Digit labels from :func:`handdigits.evaluation.predict` (the benchmark's path); -1 = refused."""
+    from .evaluation import as_classifier, predict
+
+    return predict(as_classifier(model), images, batch_size=batch_size)[0]
 
 
 def evaluate_model(model, data_dir, download: bool, *, seed: int = 0, verify: bool = True) -> dict:
-    """Test errors (with 95 % intervals) on MNIST test, its augmented version and EMNIST test."""
-    from . import datasets as ds
-    from .transforms import augment_fixed
+    """Test errors (95 % intervals, ECE, refusals) on MNIST test, its augmented version and EMNIST test.
 
-    results = {}
-    tx, ty = ds.load_mnist("test", data_dir=data_dir, download=download, verify=verify)
-    results["mnist_test"] = error_summary(predict_labels(model, tx), ty)
-    results["mnist_test_augmented"] = error_summary(predict_labels(model, augment_fixed(tx, seed=seed)), ty)
+    Computed by :func:`handdigits.evaluation.evaluate` on the sets of :mod:`handdigits.testsets`, as the
+    benchmark computes them: ``mnist_test`` is its ``"mnist"``, ``mnist_test_augmented`` the MNIST part of
+    its ``"augmented"`` (same images), ``emnist_test`` its ``"emnist"``, with ``dataset`` saying whether
+    that was EMNIST test or ``"emnist-partial"`` (``n`` of ``of`` images).
+    """
+    from . import datasets as ds
+    from .evaluation import evaluate
+    from .testsets import TestSets, augmented
+
+    sets = TestSets(data_dir, download=download, verify=verify, seed=seed, strict=True)
+    mnist = sets.load("mnist")
+    results = {"mnist_test": evaluate(model, mnist.images, mnist.labels),
+               "mnist_test_augmented": evaluate(model, augmented(mnist, seed).images, mnist.labels)}
     try:
-        ex, ey = ds.load_emnist("test", data_dir=data_dir, download=download, verify=verify)
+        emnist = sets.load("emnist")
     except ds.DatasetUnavailable as exc:
         results["emnist_test"] = {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
     else:
-        results["emnist_test"] = error_summary(predict_labels(model, ex), ey)
+        info = emnist.info["emnist"]
+        results["emnist_test"] = {"dataset": info["name"], "of": info["of"], **evaluate(model, emnist.images,
+                                                                                         emnist.labels)}
     return results
 
 
@@ -245,6 +220,14 @@ def train(
     verbose: int | str = "auto",
     verify: bool = True,
     command: str | None = None,
+    synthetic: int = 0,
+    nondigits: int = 0,
+    extra_data=(),
+    init_from=None,
+    init_member: int = 0,
+    lowres: float = 0.0,
+    calibrate: bool = True,
+    overwrite: bool = False,
 ) -> dict:
     """Train a named architecture and write ``model.keras`` + ``metadata.json``.
 
@@ -252,6 +235,21 @@ def train(
     determinism is enabled).  Killed runs resume from ``<output>/backup``.
     ``verify=False`` skips the sha256 checks of the data files (custom or test
     files).  ``command`` is recorded in the metadata (the CLI passes its command line).
+
+    Data beyond MNIST/EMNIST (see :mod:`handdigits.assembly`): ``synthetic``
+    synthetic handwritten digits, ``nondigits`` synthetic non-digits (the
+    model then has an 11th output, "not a digit"), ``extra_data`` the user's
+    labelled sets (image folders or IDX pairs).  ``init_from`` fine-tunes:
+    the weights start from that ``.keras`` model (member ``init_member`` of an
+    ensemble; a 10-class head grows to 11 classes).  ``lowres`` is the
+    probability that a training image is shown at a random low resolution
+    (8-16 px, then back to 28 px), as 8×8 and 16×16 scans look.  ``calibrate``
+    fits a temperature on the validation set and bakes it into the saved
+    model (:mod:`handdigits.calibration`).
+
+    Raises:
+        FileExistsError: ``output`` holds a finished run and ``overwrite`` is false.
+        RunConfigError: ``output/backup`` was left by a run with other settings.
     """
     models._check(model)
     _check_choice(datasets, "datasets", DATASETS)
@@ -264,34 +262,56 @@ def train(
     if epochs <= 0 or batch_size <= 0:
         raise ValueError(f"epochs and batch_size must be positive, got {epochs} and {batch_size}")
 
-    started = time.time()
-    # data first (numpy only): a missing or corrupt file fails before TensorFlow starts
-    x, y, data_info = load_training_data(datasets, data_dir, download, limit, verify)
-    # the hold-out depends on split_seed only, so runs with different seeds (candidates,
-    # ensemble members) share one validation set and can be compared on it
-    (xt, yt), (xv, yv) = split_validation(x, y, validation, split_seed)
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    check_number(lowres, "lowres", low=0.0, high=1.0)
+    classes = models.NUM_CLASSES + 1 if nondigits else models.NUM_CLASSES
+    config = run_config(
+        model, datasets=datasets, epochs=epochs, batch_size=batch_size, augment=augment, seed=seed,
+        split_seed=split_seed, validation=validation, learning_rate=learning_rate, limit=limit, synthetic=synthetic,
+        nondigits=nondigits, extra_data=extra_data, init_from=init_from, init_member=init_member, lowres=lowres,
+        strategy=strategy,
+    )
+    claim_output(Path(output), config, overwrite, write=False)  # before the data: fail fast, create nothing
 
+    started = time.time()
+    # data first (numpy only): a missing or corrupt file fails before TensorFlow starts.
+    # The hold-out depends on split_seed only, so runs with different seeds (candidates,
+    # ensemble members) share one validation set and can be compared on it
+    (xt, yt), (xv, yv, val_source), data_info = training_sets(
+        datasets, data_dir=data_dir, download=download, verify=verify, validation=validation,
+        split_seed=split_seed, limit=limit, synthetic=synthetic, nondigits=nondigits, extra=extra_data, log=_log,
+    )
+    output = Path(output)
+    claim_output(output, config, overwrite)
+
+    # the strategy comes before any other TensorFlow work: collective ops (multi-worker)
+    # must be configured at program start-up
+    distribution = make_strategy(strategy)
     import keras
     import tensorflow as tf
 
     from .transforms import default_augmentation
 
+    chief = is_chief(distribution)
+    if not chief:  # other workers train alongside the chief but write nothing of the run's
+        output = output / "workers" / f"worker-{distribution.cluster_resolver.task_id}"
+        output.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     _log(f"training {model} on {len(xt)} images ({', '.join(data_info['used'])}), validating on {len(xv)}")
 
     augmentation = default_augmentation(strength=augment, seed=seed) if augment > 0 else None
-    train_ds = make_dataset(xt, yt, batch_size, seed, augmentation)
+    train_ds = make_dataset(xt, yt, batch_size, seed, augmentation, lowres=lowres)
     val_ds = make_dataset(xv, yv, 1024, seed, shuffle=False)
     steps = int(np.ceil(len(xt) / batch_size))
 
-    distribution = make_strategy(strategy)
     replicas = int(distribution.num_replicas_in_sync)
     _log(f"strategy {strategy}: {replicas} replica(s)")
     with distribution.scope():
-        net = models.build(model, seed=seed)
+        net = models.build(model, seed=seed, classes=classes)
+        if init_from is not None:
+            source = models.members_of(keras.saving.load_model(init_from))
+            models.transfer_weights(source[init_member % len(source)], net)
+            _log(f"initialised from {init_from} (member {init_member % len(source)} of {len(source)})")
         schedule = keras.optimizers.schedules.CosineDecay(
             learning_rate, decay_steps=epochs * steps, alpha=0.01
         )
@@ -313,10 +333,13 @@ def train(
         train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose
     )
     train_seconds = time.time() - started
+    if not chief:
+        _log(f"worker {distribution.cluster_resolver.task_id}: done; the chief writes the model")
+        return {"chief": False, "epochs_completed": len(history.epoch), "train_wall_seconds": round(train_seconds, 1)}
     model_path = output / "model.keras"
-    _save_inference_model(keras, net, model_path)
-
-    val_pred = predict_labels(net, xv)
+    net = keras.Model(net.input, net.output, name=net.name)  # uncompiled: no optimizer state is saved
+    calibration = _calibrate(net, xv, yv) if calibrate else None
+    net.save(model_path)
     metadata = {
         "format": "handdigits-model/1",
         "architecture": {
@@ -324,6 +347,7 @@ def train(
             "description": models.describe(model),
             "parameters": int(net.count_params()),
             "input": "28x28x1 float in [0, 255], white ink on black",
+            "classes": classes,
         },
         "data": {
             **data_info,
@@ -344,22 +368,148 @@ def train(
             "schedule": "cosine decay to 1% over all steps",
             "augmentation_strength": augment,
             "augmentation": augmentation.get_config() if augmentation else None,
+            "lowres": lowres,
+            "init_from": config["init_from"],
             "strategy": strategy,
             "replicas": replicas,
             "command": command,
         },
         "environment": environment(),
-        "validation": error_summary(val_pred, yv),
+        **validation_record(net, xv, yv, val_source),
+        "calibration": calibration,
         "train_wall_seconds": round(train_seconds, 1),
     }
     return _finish(metadata, net, model_path, lambda: time.time() - started, data_dir, download, evaluate, verify)
 
 
-def _save_inference_model(keras, net, path: Path) -> None:
-    """Save ``net`` without its optimizer state (a third of the size; resuming uses ``backup/``)."""
-    # a new functional model over the same layers is uncompiled (clone_model would copy
-    # the compile state, optimizer included)
-    keras.Model(net.input, net.output, name=net.name).save(path)
+def run_config(model: str, **settings) -> dict:
+    """The settings that define a run (what a resumed or reused run must share), JSON-ready.
+
+    ``settings`` are :func:`train`'s keyword arguments; unset epochs and batch
+    size resolve to the architecture's recipe defaults, and ``init_from``
+    becomes a record with the source file's SHA-256.
+    """
+    defaults = models.recipe_defaults(model)
+    config = {"model": model}
+    for key in ("datasets", "epochs", "batch_size", "augment", "seed", "split_seed", "validation", "learning_rate",
+                "limit", "synthetic", "nondigits", "lowres", "strategy"):
+        config[key] = settings.get(key, _train_defaults().get(key))
+    for key in ("epochs", "batch_size"):
+        config[key] = defaults[key] if config[key] is None else config[key]
+    config["extra_data"] = [str(e) for e in settings.get("extra_data", ())]
+    config["init_from"] = _init_record(settings.get("init_from"), settings.get("init_member", 0))
+    return config
+
+
+def _train_defaults() -> dict:
+    import inspect
+
+    return {k: v.default for k, v in inspect.signature(train).parameters.items() if v.default is not inspect.Parameter.empty}
+
+
+class RunConfigError(ValueError):
+    """A training output directory holds the backup of a run with other settings."""
+
+
+RUN_CONFIG = "run-config.json"
+
+
+def claim_output(output: Path, config: dict, overwrite: bool, *, write: bool = True) -> None:
+    """Make ``output`` this run's: refuse a finished run (unless ``overwrite``) and a foreign backup.
+
+    ``output/run-config.json`` records the settings; a backup left by a
+    killed run is resumed only when they are the same, else the error says
+    which settings differ.  ``write=False`` only checks (nothing is created).
+    """
+    if (output / "metadata.json").exists() and not overwrite:
+        raise FileExistsError(
+            f"{output} holds a finished run (metadata.json); choose another output directory "
+            "or pass overwrite=True (--overwrite) to replace it"
+        )
+    recorded = output / RUN_CONFIG
+    if (output / "backup").exists() and recorded.exists():
+        old = json.loads(recorded.read_text())
+        differ = sorted(k for k in set(old) | set(config) if old.get(k) != config.get(k))
+        if differ:
+            details = "; ".join(f"{k}: {old.get(k)!r} then, {config.get(k)!r} now" for k in differ)
+            raise RunConfigError(
+                f"{output}/backup was left by a run with other settings ({details}); "
+                "rerun with the same settings to resume it, or delete the backup directory to start afresh"
+            )
+    if write:
+        output.mkdir(parents=True, exist_ok=True)
+        recorded.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def _init_record(init_from, member: int) -> dict | None:
+    if init_from is None:
+        return None
+    path = Path(init_from)
+    meta = path.parent / "metadata.json"
+    record = {"file": path.name, "sha256": sha256_file(path), "member": member}
+    if meta.exists():
+        record["architecture"] = json.loads(meta.read_text()).get("architecture", {}).get("name")
+    return record
+
+
+def _calibrate(net, xv, yv) -> dict:
+    """Fit and bake a temperature on the validation set (see :mod:`handdigits.calibration`)."""
+    from .calibration import calibrate
+
+    record = calibrate(net, xv, yv)
+    _log(f"temperature {record['temperature']} ({'applied' if record['applied'] else 'not applied'}): validation ECE {record['ece_pct_before']:.2f}% -> {record['ece_pct_after']:.2f}%")
+    return record
+
+
+def validation_record(net, xv, yv, source) -> dict:
+    """Validation error overall (digits only: what :class:`Classifier` answers) and per source,
+    plus, for an 11-class model, how often held-out non-digits are called "not a digit"."""
+    proba = net.predict(xv[..., None].astype(np.float32), batch_size=1024, verbose=0)
+    digits = yv != NOT_A_DIGIT
+    pred = proba[:, : models.NUM_CLASSES].argmax(axis=1)
+    record = {"validation": error_summary(pred[digits], yv[digits])}
+    record["validation_by_source"] = {
+        name: error_summary(pred[(source == name) & digits], yv[(source == name) & digits])
+        for name in dict.fromkeys(source) if ((source == name) & digits).any()
+    }
+    if proba.shape[1] > models.NUM_CLASSES and (~digits).any():
+        record["validation_nondigits"] = {
+            "n": int((~digits).sum()),
+            "called_not_a_digit_pct": round(100.0 * float((proba[~digits].argmax(axis=1) == NOT_A_DIGIT).mean()), 3),
+        }
+        record["reject"] = reject_record(proba, yv, source)
+    return record
+
+
+REJECT_COVERAGE = 0.995  # the "auto" reject threshold answers this share of MNIST validation digits
+
+
+def reject_record(proba, yv, source) -> dict:
+    """The ``"auto"`` reject threshold of an 11-class model, chosen on validation data only.
+
+    The threshold on :func:`handdigits.decision.confidence` that still
+    answers :data:`REJECT_COVERAGE` of the MNIST validation digits; recorded
+    with what it does on the validation sets (digits answered per source,
+    non-digits rejected).
+    """
+    from . import decision
+
+    conf = decision.confidence(proba)
+    mnist = (source == "mnist") & (yv != NOT_A_DIGIT)
+    pool = mnist if mnist.any() else yv != NOT_A_DIGIT
+    t = decision.threshold_for_coverage(conf[pool], REJECT_COVERAGE)
+    answered = conf >= t
+    nondigits = yv == NOT_A_DIGIT
+    return {
+        "min_confidence": round(t, 6),
+        "chosen_on": "mnist validation digits" if mnist.any() else "validation digits",
+        "coverage_target_pct": 100.0 * REJECT_COVERAGE,
+        "answered_pct_by_source": {
+            name: round(100.0 * float(answered[(source == name) & ~nondigits].mean()), 3)
+            for name in dict.fromkeys(source) if ((source == name) & ~nondigits).any()
+        },
+        "nondigits_rejected_pct": round(100.0 * float((~answered[nondigits]).mean()), 3) if nondigits.any() else None,
+    }
 
 
 def environment() -> dict:
@@ -408,16 +558,28 @@ def train_ensemble(model: str = "bn_cnn", members: int = 3, *, output="runs/ense
     if isinstance(members, bool) or not isinstance(members, int) or members < 2:
         raise ValueError(f"members must be an integer >= 2, got {members!r}")
     output = Path(output)
+    if (output / "metadata.json").exists() and not kwargs.get("overwrite"):
+        raise FileExistsError(
+            f"{output} holds a finished ensemble (metadata.json); choose another output directory "
+            "or pass overwrite=True (--overwrite) to replace it"
+        )
     started = time.time()
     evaluate = kwargs.pop("evaluate", True)
+    calibrate = kwargs.pop("calibrate", True)  # the average is calibrated, not each member
+    kwargs.pop("init_member", None)
     member_meta = []
     for i in range(members):
         sub = output / f"member-{i}"
-        if (sub / "metadata.json").exists() and (sub / "model.keras").exists():
+        if (sub / "metadata.json").exists() and (sub / "model.keras").exists() and not kwargs.get("overwrite"):
+            expected = run_config(model, seed=seed + i, init_member=i, **kwargs)
+            recorded = json.loads((sub / RUN_CONFIG).read_text()) if (sub / RUN_CONFIG).exists() else expected
+            if recorded != expected:
+                differ = sorted(k for k in set(recorded) | set(expected) if recorded.get(k) != expected.get(k))
+                raise RunConfigError(f"{sub} holds a member trained with other settings ({', '.join(differ)}); use another --output or --overwrite")
             _log(f"member {i}: reusing {sub}")
             meta = json.loads((sub / "metadata.json").read_text())
         else:
-            meta = train(model, seed=seed + i, output=sub, evaluate=evaluate, **kwargs)
+            meta = train(model, seed=seed + i, output=sub, evaluate=evaluate, init_member=i, calibrate=False, **kwargs)
         if meta["recipe"]["seed"] != seed + i or meta["architecture"]["name"] != model:
             raise ValueError(f"{sub} holds {meta['architecture']['name']} seed {meta['recipe']['seed']}, expected {model} seed {seed + i}")
         member_meta.append(meta)
@@ -427,12 +589,14 @@ def train_ensemble(model: str = "bn_cnn", members: int = 3, *, output="runs/ense
     nets = [keras.saving.load_model(output / f"member-{i}" / "model.keras") for i in range(members)]
     net = models.ensemble(nets, name=f"{model}_x{members}")
     model_path = output / "model.keras"
-    net.save(model_path)
-    x, y, _ = load_training_data(
-        kwargs.get("datasets", "both"), kwargs.get("data_dir"), kwargs.get("download", True),
-        kwargs.get("limit"), kwargs.get("verify", True),
+    _, (xv, yv, val_source), _ = training_sets(
+        kwargs.get("datasets", "both"), data_dir=kwargs.get("data_dir"), download=kwargs.get("download", True),
+        verify=kwargs.get("verify", True), validation=kwargs.get("validation", 5000),
+        split_seed=kwargs.get("split_seed", 0), limit=kwargs.get("limit"), synthetic=kwargs.get("synthetic", 0),
+        nondigits=kwargs.get("nondigits", 0), extra=kwargs.get("extra_data", ()), log=_log,
     )
-    _, (xv, yv) = split_validation(x, y, kwargs.get("validation", 5000), kwargs.get("split_seed", 0))
+    calibration = _calibrate(net, xv, yv) if calibrate else None
+    net.save(model_path)
     first = member_meta[0]
     member_seconds = sum(m.get("wall_seconds", m["train_wall_seconds"]) for m in member_meta)
     metadata = {
@@ -442,6 +606,7 @@ def train_ensemble(model: str = "bn_cnn", members: int = 3, *, output="runs/ense
             "description": f"average of the softmax outputs of {members} {model} models ({models.describe(model)})",
             "parameters": int(net.count_params()),
             "input": first["architecture"]["input"],
+            "classes": first["architecture"].get("classes", models.NUM_CLASSES),
             "members": members,
         },
         "data": first["data"],
@@ -463,7 +628,8 @@ def train_ensemble(model: str = "bn_cnn", members: int = 3, *, output="runs/ense
             for m in member_meta
         ],
         "environment": environment(),
-        "validation": error_summary(predict_labels(net, xv), yv),
+        **validation_record(net, xv, yv, val_source),
+        "calibration": calibration,
         "train_wall_seconds": round(member_seconds, 1),
     }
     # the whole recipe's time: the members' runs (recorded when they ran) plus this assembly
@@ -471,6 +637,67 @@ def train_ensemble(model: str = "bn_cnn", members: int = 3, *, output="runs/ense
         metadata, net, model_path, lambda: member_seconds + time.time() - started,
         kwargs.get("data_dir"), kwargs.get("download", True), evaluate, kwargs.get("verify", True),
     )
+
+
+def interpolate_run(run, init_from, alpha: float, *, output, data_dir=None, download: bool = True,
+                    verify: bool = True, evaluate: bool = True, overwrite: bool = False, command: str | None = None) -> dict:
+    """WiSE-FT a finished fine-tuning run: mix its weights with those it started from.
+
+    ``run`` is a :func:`train` or :func:`train_ensemble` output fine-tuned with
+    ``init_from``; every member becomes ``(1 - alpha) * init + alpha * tuned``
+    (:func:`handdigits.models.interpolate_weights`; the uncalibrated members
+    are mixed, then the result is calibrated afresh on the run's validation
+    hold-out).  Fine-tuning on new data can cost accuracy on the old; the mix
+    often keeps the best of both (Wortsman et al., 2022).  Writes
+    ``model.keras`` + ``metadata.json`` into ``output``; nothing is trained.
+    """
+    import keras
+
+    check_number(alpha, "alpha", low=0.0, high=1.0)
+    run = Path(run)
+    meta = json.loads((run / "metadata.json").read_text())
+    members = sorted(run.glob("member-*/model.keras"), key=lambda p: int(p.parent.name.split("-")[1]))
+    config_file = (members[0].parent if members else run) / RUN_CONFIG
+    config = json.loads(config_file.read_text())
+    if config.get("init_from") is None or config["init_from"]["sha256"] != sha256_file(init_from):
+        raise RunConfigError(f"{run} was not fine-tuned from {init_from} (its run-config.json records {config.get('init_from')})")
+    output = Path(output)
+    claim_output(output, {"interpolate": str(run), "run_sha256": meta["sha256"], "alpha": alpha,
+                          "init_from": config["init_from"]}, overwrite)
+    started = time.time()
+    init = models.members_of(keras.saving.load_model(init_from))
+    if members:
+        nets = [keras.saving.load_model(p) for p in members]
+    else:
+        nets = [keras.saving.load_model(run / "model.keras")]
+        temperature = (meta.get("calibration") or {}).get("temperature") if (meta.get("calibration") or {}).get("applied") else None
+        if temperature:  # undo the run's calibration: the mix is calibrated afresh
+            from .calibration import apply_temperature
+
+            apply_temperature(nets[0], 1.0 / temperature)
+    for i, net in enumerate(nets):
+        models.interpolate_weights(init[i % len(init)], net, alpha)
+    net = models.ensemble(nets, name=meta["architecture"]["name"]) if len(nets) > 1 else nets[0]
+    _, (xv, yv, val_source), _ = training_sets(
+        config["datasets"], data_dir=data_dir, download=download, verify=verify, validation=config["validation"],
+        split_seed=config["split_seed"], limit=config["limit"], synthetic=config["synthetic"],
+        nondigits=config["nondigits"], extra=config["extra_data"], log=_log,
+    )
+    calibration = _calibrate(net, xv, yv)
+    model_path = output / "model.keras"
+    net.save(model_path)
+    metadata = {
+        **{k: meta[k] for k in ("format", "architecture", "data") if k in meta},
+        "recipe": {**meta["recipe"], "wise_ft": {"alpha": alpha, "tuned": {"run": run.name, "sha256": meta["sha256"]},
+                                                  "init_from": config["init_from"], "command": command}},
+        **({"members": meta["members"]} if "members" in meta else {}),
+        "environment": environment(),
+        **validation_record(net, xv, yv, val_source),
+        "calibration": calibration,
+        "train_wall_seconds": meta.get("train_wall_seconds"),
+    }
+    return _finish(metadata, net, model_path, lambda: meta.get("wall_seconds", 0) + time.time() - started,
+                   data_dir, download, evaluate, verify)
 
 
 def _positive_int(text: str) -> int:
@@ -502,6 +729,16 @@ def _number_type(low: float, high: float = math.inf, *, low_open: bool = False):
 _non_negative_float = _number_type(0.0)
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -531,6 +768,15 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--learning-rate", type=_number_type(0.0, low_open=True), default=1e-3, help="peak learning rate (default: 0.001)")
     parser.add_argument("--limit", type=_positive_int, help="use only the first N training images (smoke tests)")
     parser.add_argument("--no-eval", action="store_true", help="skip the test-set evaluation")
+    parser.add_argument("--synthetic", type=_count, default=0, metavar="N", help="add N synthetic handwritten digits of many styles (default: 0)")
+    parser.add_argument("--nondigits", type=_count, default=0, metavar="N", help="add N synthetic non-digits as an 11th class, 'not a digit' (default: 0)")
+    parser.add_argument("--extra-data", action="append", default=[], metavar="DIR_OR_IDX_PAIR", help="more labelled data: an image folder (sub-folders 0-9) or IMAGES.idx,LABELS.idx; repeatable")
+    parser.add_argument("--init-from", metavar="MODEL.keras", help="fine-tune: start from this model's weights (member i of an ensemble for member i)")
+    parser.add_argument("--lowres", type=_number_type(0.0, 1.0), default=0.0, metavar="P", help="probability of showing a training image at 8-16 px resolution (default: 0)")
+    parser.add_argument("--no-calibrate", action="store_true", help="do not fit a temperature on the validation set")
+    parser.add_argument("--overwrite", action="store_true", help="replace a finished run in --output (default: refuse)")
+    parser.add_argument("--interpolate", metavar="RUN_DIR", help="train nothing: mix a finished fine-tuning run with --init-from's weights (WiSE-FT) into --output")
+    parser.add_argument("--alpha", type=_number_type(0.0, 1.0), default=0.5, help="with --interpolate: weight of the fine-tuned weights (default: 0.5)")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None, help="Keras verbosity (default: progress bar on a terminal, one line per epoch otherwise)")
     return parser
 
@@ -541,16 +787,26 @@ def run_from_args(args, parser) -> int:
 
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         parser.error(f"--data-dir {args.data_dir!r} is not a directory")
+    if args.init_from is not None and not Path(args.init_from).is_file():
+        parser.error(f"--init-from {args.init_from!r} is not a file")
+    if args.interpolate and (args.init_from is None or args.output is None or not Path(args.interpolate, "metadata.json").is_file()):
+        parser.error("--interpolate RUN_DIR needs a finished run (RUN_DIR/metadata.json), --init-from (the model it started from) and --output")
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     try:
         _train_from_args(args, verbose)
-    except (DatasetUnavailable, ChecksumError) as exc:
+    except (DatasetUnavailable, ChecksumError, FileExistsError, RunConfigError, NotImplementedError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
 def _train_from_args(args, verbose) -> dict:
+    if args.interpolate:
+        return interpolate_run(
+            args.interpolate, args.init_from, args.alpha, output=args.output, data_dir=args.data_dir,
+            download=not args.no_download, verify=not args.no_verify, evaluate=not args.no_eval,
+            overwrite=args.overwrite, command=command_line(sys.argv),
+        )
     if args.members > 1:
         return train_ensemble(
             args.model,
@@ -594,6 +850,13 @@ def _common_kwargs(args, verbose) -> dict:
         verbose=verbose,
         verify=not args.no_verify,
         command=command_line(sys.argv),
+        synthetic=args.synthetic,
+        nondigits=args.nondigits,
+        extra_data=tuple(args.extra_data),
+        init_from=args.init_from,
+        lowres=args.lowres,
+        calibrate=not args.no_calibrate,
+        overwrite=args.overwrite,
     )
 
 

@@ -76,6 +76,73 @@ def check_probability(p, name: str = "p") -> float:
     return check_number(p, name, low=0.0, high=1.0)
 
 
+def check_int(value, name: str, *, low=None, high=None) -> int:
+    """Validate an integer parameter (Python or numpy int, not bool) in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else (f"<= {high}" if low is None else f"in [{low}, {high}]")
+        raise ValueError(f"{name} must be {bounds}, got {value}")
+    return value
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Validate that ``value`` is one of ``choices`` (compared with ``==``)."""
+    if value not in tuple(choices):
+        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+    return value
+
+
+def check_mnist_batch(batch: np.ndarray, *, stacklevel: int = 4) -> np.ndarray:
+    """Check an ``(N, 28, 28, 1)`` batch given with ``preprocess=False``; return it as float32.
+
+    MNIST format is white ink on black with values in [0, 255].
+
+    Raises:
+        ValueError: a value outside [0, 255] (such as 1e300, or a negative one).
+
+    Warns (``UserWarning``) when the batch looks like another format: every value
+    in [0, 1] (images scaled to [0, 1]: multiply by 255), or most images with a
+    light border (dark ink on a light background: invert them with ``255 - x``).
+    Both cases give near-chance answers; ``preprocess=True`` handles them.
+
+    >>> import numpy as np
+    >>> check_mnist_batch(np.full((1, 28, 28, 1), 300, np.float32))
+    Traceback (most recent call last):
+    ...
+    ValueError: preprocess=False needs MNIST-format values in [0, 255], got values from 300 to 300; use preprocess=True for other images
+    """
+    import warnings
+
+    low, high = float(batch.min()), float(batch.max())
+    if not (low >= 0.0 and high <= 255.0):  # also catches NaN
+        raise ValueError(
+            f"preprocess=False needs MNIST-format values in [0, 255], got values from {low:.3g} to {high:.3g}; "
+            "use preprocess=True for other images"
+        )
+    batch = batch.astype(np.float32, copy=False)
+    if 0.0 < high <= 1.0:
+        warnings.warn(
+            "preprocess=False: every value is in [0, 1], but MNIST format is [0, 255] (multiply by 255, "
+            "or use preprocess=True); predictions will be near chance",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+        return batch
+    frame = np.ones(batch.shape[1:3], bool)
+    frame[2:-2, 2:-2] = False  # the two outer rows and columns: background in MNIST format
+    light = batch[..., 0][:, frame].mean(axis=1) > 127.5
+    if light.mean() > 0.5:
+        warnings.warn(
+            f"preprocess=False: {int(light.sum())} of {len(batch)} image(s) have a light border, but MNIST format "
+            "is white ink on black (invert them with 255 - x, or use preprocess=True); predictions will be near chance",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    return batch
+
+
 def check_image_shape(shape, *, name: str = "image") -> tuple:
     """Validate the shape of a grayscale image or batch and return it as a tuple.
 
@@ -156,6 +223,31 @@ def _pil_to_array(img) -> np.ndarray:
     return np.asarray(img.convert("L"))
 
 
+DECODE_MAX = 2048  # decoded images are reduced (integer factor) until their longer side is at most about this
+
+
+def _draft(img) -> None:
+    """Very large JPEGs are decoded at a reduced scale (DCT scaling: fast, little memory)."""
+    if img.format == "JPEG" and max(img.size) > 2 * DECODE_MAX:
+        f = max(img.size) // DECODE_MAX
+        img.draft(img.mode, (img.width // f, img.height // f))
+
+
+def _shrink(img):
+    """A decoded image reduced by an integer box filter when it is much larger than ``DECODE_MAX``.
+
+    Preprocessing works on at most a few hundred pixels, so a 36- or 144-megapixel
+    file is shrunk here, once, in 8-bit, before any array or float copy is made.
+    """
+    f = max(img.size) // DECODE_MAX
+    if f < 2:
+        return img
+    try:
+        return img.reduce(f)
+    except ValueError:  # a mode Pillow cannot reduce (e.g. palette): convert first
+        return img.convert("RGBA" if "transparency" in img.info else "RGB").reduce(f)
+
+
 def _decode(x, name: str) -> np.ndarray:
     """Decode one path / bytes / PIL image / Traversable into a numpy array."""
     import io
@@ -184,8 +276,9 @@ def _decode(x, name: str) -> np.ndarray:
         source, label = io.BytesIO(x.read_bytes()), repr(str(x))
     try:
         with Image.open(source) as img:
+            _draft(img)
             img.load()
-            img = ImageOps.exif_transpose(img)
+            img = ImageOps.exif_transpose(_shrink(img))
             array = _pil_to_array(img)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValueError(

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
+import zlib
 from collections.abc import Collection
+
+import numpy as np
 
 from .errors import ChecksumError
 
@@ -11,6 +16,32 @@ from .errors import ChecksumError
 def hexdigest(data: bytes, algorithm: str = "sha256") -> str:
     """Hex digest of ``data`` with ``algorithm`` (any name :func:`hashlib.new` accepts)."""
     return hashlib.new(algorithm, data).hexdigest()
+
+
+def file_digest(path, algorithm: str = "sha256") -> str:
+    """Hex digest of the file at ``path``, read in 1 MB pieces (the one file hash of the package)."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_arrays(*arrays) -> str:
+    """SHA-256 of the bytes of ``arrays`` (C order, in turn): the provenance hash of loaded data."""
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def _mismatch(name: str, file_hash: str, content_hash: str | None, accepted: set[str]) -> ChecksumError:
+    return ChecksumError(
+        f"{name}: sha256 mismatch (file {file_hash}"
+        + (f", decompressed content {content_hash}" if content_hash is not None else "")
+        + f"; expected one of {sorted(accepted)}). The file is corrupt or not the expected one: "
+        "delete it to download it again, or pass verify=False to skip the check."
+    )
 
 
 def check_content(name: str, file_bytes: bytes, content: bytes, accepted: Collection[str]) -> None:
@@ -21,31 +52,51 @@ def check_content(name: str, file_bytes: bytes, content: bytes, accepted: Collec
     original content therefore passes.  Raises :class:`ChecksumError` naming the file.
     """
     accepted = {h.lower() for h in accepted}
-    got = [hexdigest(file_bytes)]
-    if got[0] in accepted:
+    file_hash = hexdigest(file_bytes)
+    if file_hash in accepted:
         return
+    content_hash = None
     if content is not file_bytes:
-        got.append(hexdigest(content))
-        if got[1] in accepted:
+        content_hash = hexdigest(content)
+        if content_hash in accepted:
             return
-    raise ChecksumError(
-        f"{name}: sha256 mismatch (file {got[0]}"
-        + (f", decompressed content {got[1]}" if len(got) > 1 else "")
-        + f"; expected one of {sorted(accepted)}). The file is corrupt or not the expected one: "
-        "delete it to download it again, or pass verify=False to skip the check."
-    )
+    raise _mismatch(name, file_hash, content_hash, accepted)
+
+
+def gunzip_digest(data: bytes, *, name: str = "<bytes>") -> str:
+    """sha256 of the decompressed gzip ``data``, streamed in 1 MB pieces.
+
+    Nothing is kept, so a small file that expands to gigabytes (a gzip bomb) costs
+    decompression time but no memory.  A truncated or corrupt stream raises ``ValueError``.
+    """
+    h = hashlib.sha256()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+        raise ValueError(f"{name}: not a valid gzip file, truncated or corrupt ({exc})") from exc
+    return h.hexdigest()
 
 
 def parse_checked(name: str, file_bytes: bytes, *, gz: bool, accepted: Collection[str] | None, ndim: int):
-    """Decompress (if ``gz``), verify against ``accepted`` (skipped when ``None``) and parse IDX.
+    """Verify against ``accepted`` (skipped when ``None``), decompress (if ``gz``) and parse IDX.
 
-    Returns the numpy array; every failure is a ``ValueError`` naming ``name``.
+    The hashes are checked before anything is decompressed into memory: first the
+    file's own, then (for a recompressed ``.gz``) the content's, streamed
+    (:func:`gunzip_digest`).  Returns the numpy array; every failure is a
+    ``ValueError`` naming ``name``.
     """
     from .idx import gunzip, parse_idx
 
-    content = gunzip(file_bytes, name=name) if gz else file_bytes
     if accepted is not None:
-        check_content(name, file_bytes, content, accepted)
+        accepted = {h.lower() for h in accepted}
+        file_hash = hexdigest(file_bytes)
+        if file_hash not in accepted:
+            content_hash = gunzip_digest(file_bytes, name=name) if gz else None
+            if content_hash not in accepted:
+                raise _mismatch(name, file_hash, content_hash, accepted)
+    content = gunzip(file_bytes, name=name) if gz else file_bytes
     return parse_idx(content, name=name, ndim=ndim)
 
 

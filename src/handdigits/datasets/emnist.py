@@ -16,6 +16,8 @@ import numpy as np
 
 from .checksums import check_pair, parse_checked, read_checked
 from .download import download_file
+from .emnist_partial import DIRECTORY as PARTIAL_DIRECTORY
+from .emnist_partial import TOTALS, describe_parts, part_files, read_partial
 from .errors import DatasetUnavailable
 from .paths import ENV_VAR, data_home, find_file, list_dir
 
@@ -66,7 +68,7 @@ def _read_from_zip(archive, names):
     return out
 
 
-def load_emnist(
+def load_emnist(  # long: the public docstring documents the file layout, partial files and info
     split: str = "train",
     subset: str = "digits",
     data_dir: str | os.PathLike | None = None,
@@ -77,6 +79,8 @@ def load_emnist(
     archive_md5: str = ARCHIVE_MD5,
     verify: bool = True,
     progress=None,
+    allow_partial: bool = True,
+    with_info: bool = False,
 ):
     """Load an EMNIST subset as ``(images uint8 (N, 28, 28), labels uint8 (N,))`` in MNIST orientation.
 
@@ -92,8 +96,24 @@ def load_emnist(
     ``checksums`` (default :data:`CHECKSUMS`: name without ``.gz`` -> accepted sha256
     of the file or its content) where a hash is known, unless ``verify=False``.
 
+    When the full files are absent (neither loose nor in ``gzip.zip``) but parts of the split
+    are in ``<data_dir>/emnist-partial/`` (see :mod:`handdigits.datasets.emnist_partial`), those
+    are returned instead, without downloading, unless ``allow_partial=False``.  Their labels must
+    equal the full label file's at the same indices when that file is in ``emnist/`` (a
+    ``ValueError`` otherwise); images come ordered by their index in the full split.
+
+    ``with_info=True`` returns ``(images, labels, info)``; ``info`` is a JSON-compatible dict:
+    ``name`` (``"emnist"`` or ``"emnist-partial"``), ``partial``, ``split``, ``subset``, ``n``,
+    ``of`` (images in the full split) and, for partial data, ``indices`` (the index ranges, in
+    words), ``parts`` (per-file counts and names), ``overlap`` (images found in two parts, kept
+    once), ``labels_checked`` and ``labels_check`` (what the labels were compared with).
+
     Raises :class:`DatasetUnavailable` (message starting ``"EMNIST unavailable:"``)
     when the files cannot be had, ``ValueError`` for bad arguments or corrupt files.
+
+    >>> x, y, info = load_emnist("test", with_info=True)         # doctest: +SKIP
+    >>> info["name"], info["n"], info["of"]                       # doctest: +SKIP
+    ('emnist-partial', 833, 40000)
     """
     names = member_names(split, subset)
     checksums = CHECKSUMS if checksums is None else checksums
@@ -102,6 +122,10 @@ def load_emnist(
     loose = {name: find_file(directory, listed, name) for name in names}
     need = [name for name, path in loose.items() if path is None]
     archive = directory / ARCHIVE if ARCHIVE in listed else None
+    if need and archive is None and allow_partial:
+        partial = _load_partial(directory, listed, names[1], split, subset, verify)
+        if partial is not None:
+            return partial if with_info else partial[:2]
     if need and archive is None:
         why = (
             f"{', '.join(n + '[.gz]' for n in need)} not found in {directory}, nor {ARCHIVE} "
@@ -109,7 +133,8 @@ def load_emnist(
         )
         supply = (
             f"Put the files or {ARCHIVE} from {MIRRORS[0]} in {directory}, "
-            f"or set {ENV_VAR} (or data_dir=) to a directory that contains emnist/."
+            f"or set {ENV_VAR} (or data_dir=) to a directory that contains emnist/ "
+            f"(parts of a split may go in {directory.parent / PARTIAL_DIRECTORY}, see handdigits.datasets.emnist_partial)."
         )
         if not download:
             raise DatasetUnavailable(f"EMNIST unavailable: {why}; download=False. {supply}")
@@ -130,4 +155,56 @@ def load_emnist(
     images, labels = arrays
     check_pair(images, labels, directory, f"EMNIST {subset} {split}")
     # EMNIST stores images transposed relative to MNIST
-    return np.ascontiguousarray(images.transpose(0, 2, 1)), labels
+    images = np.ascontiguousarray(images.transpose(0, 2, 1))
+    if not with_info:
+        return images, labels
+    n = int(len(labels))
+    return images, labels, {"name": "emnist", "partial": False, "split": split, "subset": subset, "n": n, "of": n}
+
+
+def _load_partial(directory, listed, labels_name: str, split: str, subset: str, verify: bool):
+    """``(images, labels, info)`` from ``<data home>/emnist-partial/``, or ``None`` when it has no part of the split.
+
+    The labels are checked against the full label file ``labels_name`` in ``directory`` when it is there.
+    """
+    partial_dir = directory.parent / PARTIAL_DIRECTORY
+    partial_listed = list_dir(partial_dir, "EMNIST")
+    if not part_files(partial_dir, partial_listed, split, subset):
+        return None
+    part = read_partial(partial_dir, partial_listed, split, subset, verify=verify)
+    check = _check_partial_labels(part, directory, listed, labels_name, verify)
+    total = TOTALS.get((subset, split))
+    info = {
+        "name": "emnist-partial",
+        "partial": True,
+        "split": split,
+        "subset": subset,
+        "n": int(len(part.labels)),
+        "of": total,
+        "indices": describe_parts(part.parts),
+        "parts": part.parts,
+        "overlap": int(sum(p["n"] for p in part.parts) - len(part.labels)),
+        "labels_checked": check is not None,
+        "labels_check": check or f"not checked: {labels_name}[.gz] is not in {directory}",
+    }
+    return part.images, part.labels, info
+
+
+def _check_partial_labels(part, directory, listed, labels_name: str, verify: bool) -> str | None:
+    """Compare ``part.labels`` with the full label file at ``part.indices``; ``None`` when that file is absent."""
+    path = find_file(directory, listed, labels_name)
+    if path is None:
+        return None
+    full = read_checked(path, accepted=CHECKSUMS.get(labels_name) if verify else None, ndim=1)
+    if len(part.indices) and part.indices.max() >= len(full):
+        raise ValueError(f"{path}: holds {len(full)} labels, but the partial files have images up to index "
+                         f"{part.indices.max()}")
+    differ = np.flatnonzero(full[part.indices] != part.labels)
+    if len(differ):
+        i = differ[0]
+        raise ValueError(
+            f"the partial EMNIST labels differ from {path} at {len(differ)} of {len(part.labels)} indices "
+            f"(first: index {part.indices[i]}, partial {part.labels[i]}, full {full[part.indices[i]]}); "
+            f"the files in {directory.parent / PARTIAL_DIRECTORY} are not the EMNIST images they claim to be"
+        )
+    return f"equal to {path.name} at all {len(part.labels)} indices"

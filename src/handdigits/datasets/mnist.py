@@ -47,6 +47,15 @@ CHECKSUMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Size in bytes of each published ``.gz``: a mirror announcing another size, or
+#: sending more, is abandoned at once (used with the default :data:`CHECKSUMS`).
+SIZES: dict[str, int] = {
+    "train-images-idx3-ubyte": 9912422,
+    "train-labels-idx1-ubyte": 28881,
+    "t10k-images-idx3-ubyte": 1648877,
+    "t10k-labels-idx1-ubyte": 4542,
+}
+
 
 def _check_split(split: str) -> tuple[str, str]:
     if split not in SPLITS:
@@ -105,7 +114,9 @@ def load_mnist(
         )
     for name in missing:
         try:
-            paths[name] = download_file(f"{name}.gz", directory, mirrors, checksums.get(name, ()), progress=progress)
+            size = SIZES.get(name) if checksums is CHECKSUMS else None
+            paths[name] = download_file(f"{name}.gz", directory, mirrors, checksums.get(name, ()), size=size,
+                                        progress=progress)
         except DatasetUnavailable as exc:
             raise DatasetUnavailable(f"MNIST unavailable: {exc}\n" + _how_to_supply(directory, names)) from exc
 

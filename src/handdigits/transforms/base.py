@@ -59,6 +59,7 @@ class Transform:
     def __init__(self, seed=None):
         self.seed = _seed_value(seed)
         self._generator = None
+        self._rng = None
 
     # -- randomness -------------------------------------------------------
     @property
@@ -82,8 +83,28 @@ class Transform:
 
         return keras.random.normal(shape, seed=self.seed_generator)
 
+    @property
+    def numpy_rng(self) -> np.random.Generator:
+        """The numpy generator of the numpy path (seeded with :attr:`seed`; its own stream)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
+
+    def _np_uniform(self, size, low=0.0, high=1.0) -> np.ndarray:
+        return self.numpy_rng.uniform(low, high, size).astype(np.float32)
+
     # -- the work ---------------------------------------------------------
     def apply_batch(self, images):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def apply_numpy(self, images):
+        """The numpy twin of :meth:`apply_batch` on a float32 ``(N, H, W, 1)`` array in ``[0, 1]``.
+
+        Used for numpy input of one image (no TensorFlow call).  Same
+        distribution as :meth:`apply_batch`, drawn from :attr:`numpy_rng`.
+        Subclasses that define :meth:`apply_batch` without this method run on
+        TensorFlow for every input.
+        """
         raise NotImplementedError
 
     def __call__(self, images, *passthrough):
@@ -121,12 +142,43 @@ def _is_tensor(x) -> bool:
     return tf is not None and hasattr(tf, "is_tensor") and bool(tf.is_tensor(x))
 
 
-def _run(transform: Transform, images):
-    """Apply ``transform`` to numpy or TensorFlow input of any accepted layout."""
-    import tensorflow as tf
+def _numpy_ready(transform: Transform) -> bool:
+    """Whether ``transform`` and everything inside it have a numpy path (and no keras SeedGenerator seed)."""
+    owner = next(c for c in type(transform).__mro__ if "apply_batch" in c.__dict__)
+    if "apply_numpy" not in owner.__dict__ or type(transform.seed).__name__ == "SeedGenerator":
+        return False
+    inner = getattr(transform, "transforms", None) or (
+        [transform.transform] if isinstance(getattr(transform, "transform", None), Transform) else []
+    )
+    return all(_numpy_ready(t) for t in inner)
 
+
+def _run_numpy(transform: Transform, x: np.ndarray) -> np.ndarray:
+    """One numpy image ``(H, W)`` or ``(H, W, 1)`` through :meth:`Transform.apply_numpy` (as :func:`_run_tensor`)."""
+    dtype = x.dtype
+    img = x.reshape(1, x.shape[0], x.shape[1], 1).astype(np.float32)
+    if dtype == np.bool_:
+        peak = np.float32(1.0)  # False/True -> 0/1, thresholded at 0.5 on the way out
+    elif np.issubdtype(dtype, np.integer):
+        peak = np.float32(255.0)
+    else:
+        peak = np.float32(255.0 if img.max() > 1.0 else 1.0)
+    y = np.clip(transform.apply_numpy(img / peak), 0.0, 1.0) * peak
+    if dtype == np.bool_ or np.issubdtype(dtype, np.integer):
+        y = np.round(y)
+    return y.astype(dtype).reshape(x.shape)
+
+
+def _run(transform: Transform, images):
+    """Apply ``transform`` to numpy or TensorFlow input of any accepted layout.
+
+    One numpy image runs on numpy (:meth:`Transform.apply_numpy`) when every
+    transform in ``transform`` has a numpy path; everything else on TensorFlow.
+    """
     name = type(transform).__name__
     if _is_tensor(images):
+        import tensorflow as tf
+
         if not isinstance(images, tf.Tensor):  # variables, ragged or sparse tensors
             if isinstance(images, tf.Variable):
                 images = tf.convert_to_tensor(images)
@@ -137,8 +189,43 @@ def _run(transform: Transform, images):
     check_image_shape(x.shape, name=name)
     if x.dtype == np.uint8 and np.asarray(images).dtype == np.bool_:
         x = x > 0  # check_image_array turned it into uint8 0/255; keep the caller's dtype
-    out = _run_tensor(transform, tf.convert_to_tensor(x), ndim_hint=x.ndim)
-    return out.numpy()
+    if (x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 1)) and _numpy_ready(transform):
+        return _run_numpy(transform, x)
+    return _compiled(transform, x.dtype, x.shape[1:])(x).numpy()
+
+
+def _children(transform: Transform) -> list:
+    inner = getattr(transform, "transforms", None)
+    if inner is None and isinstance(getattr(transform, "transform", None), Transform):
+        inner = [transform.transform]
+    return list(inner or [])
+
+
+def _compiled(transform: Transform, dtype, tail: tuple):
+    """``transform`` on numpy batches ``(N, *tail)`` as a ``tf.function`` with a fixed signature.
+
+    Traced once per dtype and image shape and kept on the transform, so
+    repeated calls do not retrace.  Random draws are the same as eager calls
+    (Keras' stateless ops seeded by the transform's ``SeedGenerator``).
+    """
+    cache = transform.__dict__.setdefault("_compiled_fns", {})
+    key = (np.dtype(dtype).str, tuple(tail))
+    fn = cache.get(key)
+    if fn is None:
+        import tensorflow as tf
+
+        stack = [transform]
+        while stack:  # create every SeedGenerator (a variable) before tracing
+            t = stack.pop()
+            t.seed_generator  # noqa: B018
+            stack.extend(_children(t))
+        ndim = len(tail) + 1
+        spec = tf.TensorSpec([None, *tail], tf.as_dtype(np.dtype(dtype)))
+        fn = tf.function(
+            lambda images: _run_tensor(transform, images, ndim_hint=ndim), input_signature=[spec], autograph=False
+        )
+        cache[key] = fn
+    return fn
 
 
 def _layout(shape, ndim_hint=None):
@@ -217,6 +304,11 @@ class Compose(Transform):
             images = t.apply_batch(images)
         return images
 
+    def apply_numpy(self, images):
+        for t in self.transforms:
+            images = t.apply_numpy(images)
+        return images
+
     def get_config(self):
         return {"transforms": [serialize(t) for t in self.transforms]}
 
@@ -246,6 +338,14 @@ class RandomApply(Transform):
         n = tf.shape(images)[0]
         mask = self._uniform([n]) < self.p
         return tf.where(mask[:, None, None, None], self.transform.apply_batch(images), images)
+
+    def apply_numpy(self, images):
+        mask = self._np_uniform(len(images)) < self.p
+        if not mask.any():
+            return images
+        out = images.copy()
+        out[mask] = self.transform.apply_numpy(images[mask])
+        return out
 
     def get_config(self):
         return {"transform": serialize(self.transform), "p": self.p, **super().get_config()}
@@ -285,6 +385,16 @@ class OneOf(Transform):
         out = images
         for i, t in enumerate(self.transforms):
             out = tf.where((choice == i)[:, None, None, None], t.apply_batch(images), out)
+        return out
+
+    def apply_numpy(self, images):
+        u = self._np_uniform(len(images))
+        choice = (u[:, None] >= np.cumsum(self.p)[:-1].astype(np.float32)[None, :]).sum(axis=1)
+        out = images.copy()
+        for i, t in enumerate(self.transforms):
+            chosen = choice == i
+            if chosen.any():
+                out[chosen] = t.apply_numpy(images[chosen])
         return out
 
     def get_config(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..validation import check_number, check_range
 from .base import Transform, register
 
@@ -45,6 +47,17 @@ class RandomAffine(Transform):
         scale = self._uniform([n], self.scale[0], self.scale[1])
         shear = self._uniform([n], -self.shear, self.shear)
         return F.affine(images, angle=angle, translate=(dx, dy), scale=scale, shear=shear)
+
+    def apply_numpy(self, images):
+        from . import numpy_functional as NF
+
+        n, h, w = images.shape[:3]
+        angle = self._np_uniform(n, -self.degrees, self.degrees)
+        dx = self._np_uniform(n, -self.translate, self.translate) * np.float32(w)
+        dy = self._np_uniform(n, -self.translate, self.translate) * np.float32(h)
+        scale = self._np_uniform(n, self.scale[0], self.scale[1])
+        shear = self._np_uniform(n, -self.shear, self.shear)
+        return NF.affine(images, angle=angle, translate=(dx, dy), scale=scale, shear=shear)
 
     def get_config(self):
         return {
@@ -130,6 +143,17 @@ class RandomElastic(Transform):
         dy = self._uniform(field, -1.0, 1.0)
         alpha = self._uniform([shape[0]], 0.0, self.alpha)
         return F.elastic(images, dx, dy, alpha, self.sigma)
+
+    def apply_numpy(self, images):
+        from . import numpy_functional as NF
+
+        if self.alpha == 0:
+            return images
+        field = images.shape[:3]
+        dx = self._np_uniform(field, -1.0, 1.0)
+        dy = self._np_uniform(field, -1.0, 1.0)
+        alpha = self._np_uniform(field[0], 0.0, self.alpha)
+        return NF.elastic(images, dx, dy, alpha, self.sigma)
 
     def get_config(self):
         return {"alpha": self.alpha, "sigma": self.sigma, **super().get_config()}

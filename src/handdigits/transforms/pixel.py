@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..validation import check_number
 from .base import Transform, register
 
@@ -28,6 +30,13 @@ class RandomStroke(Transform):
         amount = self._uniform([tf.shape(images)[0]], -self.factor, self.factor)
         return F.stroke(images, amount)
 
+    def apply_numpy(self, images):
+        from . import numpy_functional as NF
+
+        if self.factor == 0:
+            return images
+        return NF.stroke(images, self._np_uniform(len(images), -self.factor, self.factor))
+
     def get_config(self):
         return {"factor": self.factor, **super().get_config()}
 
@@ -50,6 +59,14 @@ class GaussianNoise(Transform):
         sigma = self._uniform([tf.shape(images)[0]], 0.0, self.max_sigma)
         return F.gaussian_noise(images, self._normal(tf.shape(images)), sigma)
 
+    def apply_numpy(self, images):
+        from . import numpy_functional as NF
+
+        if self.max_sigma == 0:
+            return images
+        sigma = self._np_uniform(len(images), 0.0, self.max_sigma)
+        return NF.gaussian_noise(images, self.numpy_rng.standard_normal(images.shape, dtype=np.float32), sigma)
+
     def get_config(self):
         return {"max_sigma": self.max_sigma, **super().get_config()}
 
@@ -71,6 +88,14 @@ class SaltAndPepper(Transform):
             return images
         amount = self._uniform([tf.shape(images)[0]], 0.0, self.max_amount)
         return F.salt_and_pepper(images, self._uniform(tf.shape(images)), amount)
+
+    def apply_numpy(self, images):
+        from . import numpy_functional as NF
+
+        if self.max_amount == 0:
+            return images
+        amount = self._np_uniform(len(images), 0.0, self.max_amount)
+        return NF.salt_and_pepper(images, self._np_uniform(images.shape), amount)
 
     def get_config(self):
         return {"max_amount": self.max_amount, **super().get_config()}

@@ -1,0 +1,135 @@
+"""Training and validation sets assembled from named sources, with a hold-out per source.
+
+One place builds what :mod:`handdigits.train` trains on:
+
+- ``mnist``: MNIST train; the validation hold-out is drawn exactly as in
+  every earlier version (``split_validation`` over the 60,000 images with
+  ``split_seed``), so a model fine-tuned from an earlier bundled one never
+  validates on images it was trained on;
+- ``emnist``: EMNIST digits train (the full files, or the partial real files
+  when only those exist), without images that duplicate MNIST test images;
+  the same *fraction* as MNIST's is held out;
+- ``synthetic``: :func:`handdigits.datasets.load_synthetic` digits; the
+  hold-out is the generator's ``"validation"`` split, drawn from style
+  families kept out of training;
+- ``nondigits``: synthetic non-digits, labelled :data:`NOT_A_DIGIT` (10),
+  held out the same way; a model trained with them has 11 outputs;
+- ``extra``: the user's labelled data (``--extra-data``), same fraction held out.
+
+Every array used is recorded by SHA-256 in the returned ``info``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .datasets.checksums import sha256_arrays  # noqa: F401  (re-exported for train)
+
+NOT_A_DIGIT = 10  # class index of the synthetic non-digits
+DATASETS = ("mnist", "emnist", "both")
+MIN_SYNTHETIC_VALIDATION = 500
+
+
+def split_validation(x, y, validation: float, seed: int, log=None):
+    """Seeded random hold-out: ``validation`` is a fraction (<1) or a count (capped at 20 %)."""
+    n = len(x)
+    n_val = int(round(validation * n)) if validation < 1 else int(validation)
+    if n_val > n // 5:
+        if log:
+            log(f"validation hold-out of {n_val} capped at 20 % of {n} images")
+        n_val = n // 5
+    n_val = max(n_val, 1)
+    order = np.random.default_rng(seed).permutation(n)
+    val, train = order[:n_val], order[n_val:]
+    return (x[train], y[train]), (x[val], y[val])
+
+
+def training_sets(
+    datasets: str = "both",
+    *,
+    data_dir=None,
+    download: bool = True,
+    verify: bool = True,
+    validation: float = 5000,
+    split_seed: int = 0,
+    limit: int | None = None,
+    synthetic: int = 0,
+    nondigits: int = 0,
+    extra=(),
+    log=print,
+):
+    """``(x_train, y_train), (x_val, y_val, val_source), info`` from the named sources.
+
+    ``val_source`` names the source of each validation image (for per-source
+    validation errors).  ``limit`` keeps the first N images of each real
+    source (smoke tests).  EMNIST is skipped, and ``info["emnist"]`` says why,
+    when its files are unavailable and ``datasets="both"``.
+    """
+    from . import datasets as ds
+
+    info: dict = {"requested": datasets, "used": [], "hashes": {}}
+    parts = []  # (name, (xt, yt), (xv, yv))
+    fraction = None
+    if datasets in ("mnist", "both"):
+        x, y = ds.load_mnist("train", data_dir=data_dir, download=download, verify=verify)
+        info["hashes"]["mnist_train"] = sha256_arrays(x, y)
+        info["mnist_train_n"] = int(len(x))
+        x, y = (x[:limit], y[:limit]) if limit else (x, y)
+        train, val = split_validation(x, y, validation, split_seed, log)
+        fraction = len(val[0]) / len(x)
+        parts.append(("mnist", train, val))
+    if datasets in ("emnist", "both"):
+        try:
+            ex, ey, einfo = ds.load_emnist("train", data_dir=data_dir, download=download, verify=verify, with_info=True)
+        except ds.DatasetUnavailable as exc:  # absent; a corrupt file is an error
+            reason = f"{type(exc).__name__}: {exc}"
+            info["emnist"] = {"available": False, "reason": reason}
+            log(f"EMNIST unavailable, training without it ({reason})")
+            if datasets == "emnist":
+                raise
+        else:
+            tx, _ = ds.load_mnist("test", data_dir=data_dir, download=download, verify=verify)
+            dup = ds.find_duplicates(ex, tx)
+            keep = np.ones(len(ex), bool)
+            keep[np.unique(dup["a_index"])] = False
+            exact = np.unique(dup["a_index"][dup["kind"] == "exact"])
+            info["emnist"] = {
+                "available": True,
+                "train_n": int(len(ex)),
+                "dropped_duplicates_of_mnist_test": int((~keep).sum()),
+                "dropped_exact_duplicates": int(len(exact)),
+                **{k: einfo[k] for k in ("name", "partial", "of", "indices", "parts", "labels_checked") if k in einfo},
+            }
+            log(f"EMNIST ({einfo.get('name', 'emnist')}): {len(ex)} images, dropped {(~keep).sum()} duplicates of MNIST test images")
+            info["hashes"]["emnist_train"] = sha256_arrays(ex, ey)
+            ex, ey = np.asarray(ex)[keep], np.asarray(ey)[keep]
+            ex, ey = (ex[:limit], ey[:limit]) if limit else (ex, ey)
+            train, val = split_validation(ex, ey, fraction if fraction else validation, split_seed, log)
+            parts.append(("emnist", train, val))
+    for spec in extra:
+        x, y, extra_info = ds.load_labelled(spec)
+        x, y = (x[:limit], y[:limit]) if limit else (x, y)
+        train, val = split_validation(x, y, fraction or 0.1, split_seed, log)
+        name = f"extra:{extra_info.get('name', spec)}"
+        info.setdefault("extra", []).append({**extra_info, "train_n": len(train[0]), "validation_n": len(val[0])})
+        parts.append((name, train, val))
+    for kind, n in (("digits", synthetic), ("nondigits", nondigits)):
+        if n:
+            n_val = max(MIN_SYNTHETIC_VALIDATION, int(round(n * (fraction or 0.1))))
+            train = ds.load_synthetic(n, kind=kind, split="train", seed=split_seed)
+            val = ds.load_synthetic(n_val, kind=kind, split="validation", seed=split_seed)
+            name = "synthetic" if kind == "digits" else "nondigits"
+            info["hashes"][f"{name}_train"] = sha256_arrays(*train)
+            parts.append((name, train, val))
+    if not parts:
+        raise ValueError(f"no training data: datasets={datasets!r} gave no usable source")
+    if synthetic or nondigits:
+        info["synthetic"] = {"digits": int(synthetic), "nondigits": int(nondigits), **ds.synthetic_info()}
+    info["used"] = [name for name, _, _ in parts]
+    info["sources"] = {name: {"train_n": int(len(t[0])), "validation_n": int(len(v[0]))} for name, t, v in parts}
+    xt = np.concatenate([t[0] for _, t, _ in parts])
+    yt = np.concatenate([t[1] for _, t, _ in parts]).astype(np.int64)
+    xv = np.concatenate([v[0] for _, _, v in parts])
+    yv = np.concatenate([v[1] for _, _, v in parts]).astype(np.int64)
+    source = np.concatenate([np.full(len(v[0]), name) for name, _, v in parts])
+    return (xt, yt), (xv, yv, source), info

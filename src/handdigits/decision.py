@@ -1,0 +1,114 @@
+"""From a model's raw outputs to answers: digit probabilities, "not a digit", confidence, rejection.
+
+A model outputs softmax probabilities over 10 digits, or over 11 classes
+whose last one means "not a digit" (trained on synthetic letters, shapes and
+scribbles; see :mod:`handdigits.assembly`).  The public answers are the same
+for both kinds:
+
+- :func:`digit_proba`: ten digit probabilities summing to 1 (for an 11-class
+  model, the digits' share renormalised: *which digit, if it is one*);
+- :func:`not_digit_proba`: the probability that the image is not a digit at
+  all (0 for a 10-class model, which cannot say);
+- :func:`confidence`: the probability that the top digit is the right
+  answer, ``P(digit) × P(top digit | digit)`` — the raw top digit output;
+- :func:`decide`: the top digit, or :data:`REJECTED` (-1) where the
+  confidence is below a threshold.
+
+Rows of NaN (images that could not be read, see ``errors="mark"``) stay NaN
+and decide to -1.
+
+>>> import numpy as np
+>>> raw = np.array([[0.9, 0.05, 0, 0, 0, 0, 0, 0, 0, 0, 0.05], [0.1, 0.1, 0, 0, 0, 0, 0, 0, 0, 0, 0.8]])
+>>> decide(raw, min_confidence=0.5).tolist()
+[0, -1]
+>>> not_digit_proba(raw).round(2).tolist()
+[0.05, 0.8]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NUM_DIGITS = 10
+REJECTED = -1  # the label given to unreadable, rejected and "not a digit" images
+
+
+def _raw(raw) -> np.ndarray:
+    raw = np.asarray(raw, dtype=np.float64)
+    if raw.ndim != 2 or raw.shape[1] not in (NUM_DIGITS, NUM_DIGITS + 1):
+        raise ValueError(f"expected model outputs of shape (N, 10) or (N, 11), got {raw.shape}")
+    return raw
+
+
+def digit_proba(raw) -> np.ndarray:
+    """``(N, 10)`` digit probabilities summing to 1 (NaN rows stay NaN)."""
+    digits = _raw(raw)[:, :NUM_DIGITS]
+    total = digits.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = digits / total
+    # a model sure the image is no digit at all leaves (almost) nothing to share: uniform
+    return np.where(total > 1e-12, out, np.where(np.isnan(total), np.nan, 1.0 / NUM_DIGITS))
+
+
+def not_digit_proba(raw) -> np.ndarray:
+    """``(N,)`` probability of "not a digit" (0 for a 10-class model)."""
+    raw = _raw(raw)
+    if raw.shape[1] == NUM_DIGITS:
+        return np.where(np.isnan(raw).any(axis=1), np.nan, 0.0)
+    return raw[:, NUM_DIGITS].copy()
+
+
+def confidence(raw) -> np.ndarray:
+    """``(N,)`` probability that the top digit is right: the largest digit output of the model."""
+    digits = _raw(raw)[:, :NUM_DIGITS]
+    out = np.full(len(digits), np.nan)
+    ok = ~np.isnan(digits).any(axis=1)
+    out[ok] = digits[ok].max(axis=1)
+    return out
+
+
+def decide(raw, min_confidence: float | None = None) -> np.ndarray:
+    """``(N,)`` int64: the top digit, or :data:`REJECTED` where unreadable or below ``min_confidence``."""
+    raw = _raw(raw)
+    labels = np.full(len(raw), REJECTED, dtype=np.int64)
+    ok = ~np.isnan(raw).any(axis=1)
+    labels[ok] = raw[ok, :NUM_DIGITS].argmax(axis=1)
+    if min_confidence is not None:
+        labels[ok & ~(confidence(raw) >= min_confidence)] = REJECTED
+    return labels
+
+
+def threshold_for_coverage(conf, coverage: float) -> float:
+    """The largest confidence threshold that still answers ``coverage`` of the images.
+
+    ``conf`` are the confidences of images that should all be answered (e.g.
+    validation digits); the result ``t`` answers every image with confidence
+    ``>= t``, at least ``ceil(coverage * N)`` of them.
+    """
+    conf = np.sort(np.asarray(conf, dtype=np.float64))[::-1]
+    if conf.size == 0 or not 0 < coverage <= 1:
+        raise ValueError(f"need confidences and a coverage in (0, 1], got {conf.size} values and {coverage!r}")
+    k = int(np.ceil(coverage * conf.size))
+    return float(conf[k - 1])
+
+
+def coverage_curve(conf, correct, thresholds=None) -> list[dict]:
+    """Selective classification: for each threshold, the fraction answered and the error among answered.
+
+    ``conf`` ``(N,)`` confidences, ``correct`` ``(N,)`` booleans (for digits:
+    was the top digit right).  Returns ``[{"threshold", "coverage_pct",
+    "error_pct"}]``, one per threshold (default: 0 and 0.5 to 0.99).
+    """
+    conf, correct = np.asarray(conf, dtype=np.float64), np.asarray(correct, dtype=bool)
+    if thresholds is None:
+        thresholds = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+    rows = []
+    for t in thresholds:
+        answered = conf >= t
+        n = int(answered.sum())
+        rows.append({
+            "threshold": float(t),
+            "coverage_pct": 100.0 * n / max(conf.size, 1),
+            "error_pct": 100.0 * float((~correct[answered]).mean()) if n else 0.0,
+        })
+    return rows

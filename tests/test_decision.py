@@ -1,0 +1,73 @@
+"""Tests for handdigits.decision: raw model outputs -> digit probabilities, "not a digit", rejection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from handdigits import decision
+
+
+def _softmax_rows(n_classes):
+    return arrays(np.float64, st.tuples(st.integers(1, 8), st.just(n_classes)), elements=st.floats(0.0, 1.0)).filter(
+        lambda a: (a.sum(axis=1) > 1e-3).all()
+    ).map(lambda a: a / a.sum(axis=1, keepdims=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_softmax_rows(11))
+def test_eleven_class_outputs_split_into_digits_and_none(raw):
+    p = decision.digit_proba(raw)
+    none = decision.not_digit_proba(raw)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(none, raw[:, 10])
+    np.testing.assert_array_equal(p.argmax(axis=1), raw[:, :10].argmax(axis=1))  # renormalising keeps the order
+    # confidence = P(digit) * P(top digit | digit)
+    np.testing.assert_allclose(decision.confidence(raw), (1 - none) * p.max(axis=1), atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_softmax_rows(10), st.floats(0.0, 1.0))
+def test_ten_class_outputs_and_thresholds(raw, t):
+    np.testing.assert_allclose(decision.digit_proba(raw), raw)
+    assert (decision.not_digit_proba(raw) == 0).all()
+    labels = decision.decide(raw, min_confidence=t)
+    keep = raw.max(axis=1) >= t
+    np.testing.assert_array_equal(labels[keep], raw[keep].argmax(axis=1))
+    assert (labels[~keep] == decision.REJECTED).all()
+
+
+def test_known_answers():
+    raw = np.zeros((3, 11))
+    raw[0, 3] = 0.7
+    raw[0, 10] = 0.3  # a 3 at 0.7
+    raw[1, 10] = 1.0  # surely not a digit: uniform digit probabilities
+    raw[2] = np.nan  # unreadable
+    # without a threshold every readable image gets a digit (the first of ten ties for row 1)
+    np.testing.assert_array_equal(decision.decide(raw), [3, 0, -1])
+    np.testing.assert_array_equal(decision.decide(raw, 0.8), [-1, -1, -1])
+    np.testing.assert_array_equal(decision.decide(raw, 0.69), [3, -1, -1])
+    np.testing.assert_allclose(decision.digit_proba(raw)[1], 0.1)
+    assert np.isnan(decision.digit_proba(raw)[2]).all() and np.isnan(decision.confidence(raw)[2])
+    np.testing.assert_allclose(decision.not_digit_proba(raw)[:2], [0.3, 1.0])
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match=r"\(N, 10\) or \(N, 11\)"):
+        decision.digit_proba(np.ones((2, 9)))
+    with pytest.raises(ValueError, match="coverage"):
+        decision.threshold_for_coverage([0.5], 0.0)
+
+
+def test_threshold_for_coverage_and_curve():
+    conf = np.array([0.99, 0.95, 0.9, 0.6, 0.3])
+    assert decision.threshold_for_coverage(conf, 0.6) == 0.9  # answers 3 of 5
+    assert decision.threshold_for_coverage(conf, 0.61) == 0.6  # 4 of 5 needed
+    assert decision.threshold_for_coverage(conf, 1.0) == 0.3
+    rows = decision.coverage_curve(conf, [True, True, False, True, False], thresholds=(0.0, 0.9, 0.96))
+    assert [r["coverage_pct"] for r in rows] == [100.0, 60.0, 20.0]
+    assert rows[0]["error_pct"] == pytest.approx(40.0) and rows[1]["error_pct"] == pytest.approx(100 / 3)
+    assert rows[2]["error_pct"] == 0.0
