@@ -64,7 +64,7 @@ def make_strategy(name: str):
     import tensorflow as tf
 
     _check_choice(name, "strategy", STRATEGIES)
-    if name == "multi-worker" and int(keras_major()) >= 3:
+    if name == "multi-worker":
         raise NotImplementedError(
             "multi-worker training does not run with Keras 3's Model.fit (its tf.distribute path fails "
             "converting PerReplica values; upstream keras-team/keras#20585); use --strategy mirrored on one machine"
@@ -76,58 +76,6 @@ def make_strategy(name: str):
         devices = devices or [d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices)
     return tf.distribute.MultiWorkerMirroredStrategy()
-
-
-def keras_major() -> str:
-    from importlib.metadata import version
-
-    return version("keras").split(".")[0]
-
-
-def is_chief(distribution) -> bool:
-    """Whether this process writes the run's outputs (always, except on non-chief multi-worker tasks)."""
-    resolver = getattr(distribution, "cluster_resolver", None)
-    if resolver is None or not getattr(resolver, "cluster_spec", None) or not resolver.cluster_spec().as_dict():
-        return True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type == "chief" or (task_type == "worker" and task_id == 0 and "chief" not in resolver.cluster_spec().as_dict())
-
-
-def _resume_log_callback(keras, log_path: Path):
-    """Keep ``log.csv`` to one row per epoch across kills and restarts.
-
-    Goes before ``CSVLogger``.  A run without a backup to resume from starts a
-    new log.  At the first epoch actually run (the one ``BackupAndRestore``
-    resumed from), rows of that and later epochs, left by a run killed between
-    writing an epoch's row and its backup, are dropped, as is a row cut short.
-    ``initial_epoch`` is set to that first epoch.
-    """
-    backup_state = log_path.parent / "backup" / "training_metadata.json"
-
-    class _ResumeLog(keras.callbacks.Callback):
-        initial_epoch = None
-
-        def on_train_begin(self, logs=None):
-            if not backup_state.exists():
-                log_path.unlink(missing_ok=True)
-
-        def on_epoch_begin(self, epoch, logs=None):
-            if self.initial_epoch is not None:
-                return
-            self.initial_epoch = epoch
-            if epoch > 0:
-                _log(f"resuming from {backup_state.parent} after {epoch} of {self.params['epochs']} epochs")
-            if not log_path.exists():
-                return
-            with log_path.open(newline="") as fh:
-                header, *rows = list(csv.reader(fh)) or [None]
-            if header:
-                rows = [r for r in rows if len(r) == len(header) and r[0].isdigit() and int(r[0]) < epoch]
-                # rewritten in place: CSVLogger keeps appending to the same (O_APPEND) file
-                with log_path.open("w", newline="") as fh:
-                    csv.writer(fh).writerows([header, *rows])
-
-    return _ResumeLog()
 
 
 LOWRES_SIZES = (8, 16)  # smallest and largest side of the low-resolution views (``lowres``)
@@ -283,18 +231,13 @@ def train(
     output = Path(output)
     claim_output(output, config, overwrite)
 
-    # the strategy comes before any other TensorFlow work: collective ops (multi-worker)
-    # must be configured at program start-up
+    # the strategy comes before any other TensorFlow work (collective ops must be configured at start-up)
     distribution = make_strategy(strategy)
     import keras
     import tensorflow as tf
 
     from .transforms import default_augmentation
 
-    chief = is_chief(distribution)
-    if not chief:  # other workers train alongside the chief but write nothing of the run's
-        output = output / "workers" / f"worker-{distribution.cluster_resolver.task_id}"
-        output.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     _log(f"training {model} on {len(xt)} images ({', '.join(data_info['used'])}), validating on {len(xv)}")
@@ -333,9 +276,6 @@ def train(
         train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose
     )
     train_seconds = time.time() - started
-    if not chief:
-        _log(f"worker {distribution.cluster_resolver.task_id}: done; the chief writes the model")
-        return {"chief": False, "epochs_completed": len(history.epoch), "train_wall_seconds": round(train_seconds, 1)}
     model_path = output / "model.keras"
     net = keras.Model(net.input, net.output, name=net.name)  # uncompiled: no optimizer state is saved
     calibration = _calibrate(net, xv, yv) if calibrate else None
