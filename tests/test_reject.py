@@ -63,3 +63,18 @@ def test_auto_threshold_comes_from_the_metadata(eleven, images, tmp_path):
     (tmp_path / "metadata.json").write_text(json.dumps(meta))
     clf = Classifier(path, preprocess=False, min_confidence="auto")
     assert clf.min_confidence == 0.42
+
+
+def test_answer_gives_everything_from_one_forward_pass(eleven, images, monkeypatch):
+    clf = Classifier(eleven, preprocess=False, min_confidence=0.3)
+    calls = []
+    forward = clf._forward
+    monkeypatch.setattr(clf, "_forward", lambda batch: calls.append(len(batch)) or forward(batch))
+    a = clf.answer(images)
+    assert calls == [len(images)]
+    np.testing.assert_array_equal(a.labels, clf.predict(images))
+    np.testing.assert_allclose(a.proba, clf.predict_proba(images), atol=1e-6)
+    np.testing.assert_allclose(a.confidence, clf.confidence(images))
+    np.testing.assert_allclose(a.not_digit, clf.not_digit_proba(images))
+    one = clf.answer(images[0])
+    assert one.labels.shape == (1,) and one.proba.shape == (1, 10)

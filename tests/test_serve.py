@@ -370,7 +370,8 @@ def test_model_is_loaded_once_at_start_not_per_request(monkeypatch, classifier):
     made = []
 
     class Counting:
-        def __init__(self):
+        def __init__(self, **kwargs):
+            assert kwargs == {"min_confidence": "auto"}  # the bundled model answers "not sure" for non-digits
             made.append(self)
 
         def __getattr__(self, name):

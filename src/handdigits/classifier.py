@@ -227,6 +227,17 @@ class Classifier:
         c = decision.confidence(raw)
         return float(c[0]) if single else c
 
+    def answer(self, x, *, preprocess: bool | None = None, errors: str = "raise") -> "decision.Answers":
+        """Labels, digit probabilities, confidence and "not a digit" at once, from one forward pass.
+
+        What :meth:`predict`, :meth:`predict_proba`, :meth:`confidence` and
+        :meth:`not_digit_proba` give, for callers that need several of them (a
+        web service answering one request): always in batch form, ``N`` rows
+        even for one image.  See :class:`handdigits.decision.Answers`.
+        """
+        raw, _ = self._raw(x, preprocess, errors)
+        return decision.answers(raw, self._min_confidence)
+
     @property
     def min_confidence(self) -> float | None:
         """The reject threshold of :meth:`predict` (``None``: never reject)."""

@@ -27,6 +27,8 @@ and decide to -1.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 NUM_DIGITS = 10
@@ -76,6 +78,28 @@ def decide(raw, min_confidence: float | None = None) -> np.ndarray:
     if min_confidence is not None:
         labels[ok & ~(confidence(raw) >= min_confidence)] = REJECTED
     return labels
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Every answer for a batch, from one forward pass (see :meth:`handdigits.Classifier.answer`).
+
+    ``labels`` int64 ``(N,)`` (:data:`REJECTED` where unreadable or below the
+    threshold), ``proba`` float32 ``(N, 10)`` digit probabilities,
+    ``confidence`` and ``not_digit`` float64 ``(N,)``.
+    """
+
+    labels: np.ndarray
+    proba: np.ndarray
+    confidence: np.ndarray
+    not_digit: np.ndarray
+
+
+def answers(raw, min_confidence: float | None = None) -> Answers:
+    """:class:`Answers` from the model's raw outputs."""
+    raw = _raw(raw)
+    return Answers(decide(raw, min_confidence), digit_proba(raw).astype(np.float32), confidence(raw),
+                   not_digit_proba(raw))
 
 
 def threshold_for_coverage(conf, coverage: float) -> float:

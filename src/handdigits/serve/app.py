@@ -41,7 +41,8 @@ def create_app(
         classifier: a :class:`handdigits.Classifier` (or anything with its
             ``predict`` / ``predict_proba`` taking ``preprocess=False``), a path
             to a ``.keras`` model (:meth:`Classifier.load`), or ``None`` for the
-            bundled model.  A path or ``None`` is loaded when the app starts (its
+            bundled model with ``min_confidence="auto"`` (letters, shapes and
+            scribbles answer "not sure").  A path or ``None`` is loaded when the app starts (its
             lifespan), never per request; every classifier is warmed up then
             with one prediction.
         max_upload_bytes: request bodies larger than this are refused with 413.
@@ -71,7 +72,10 @@ def create_app(
         if clf is None or isinstance(clf, (str, os.PathLike)):
             from ..classifier import Classifier
 
-            clf = await anyio.to_thread.run_sync(Classifier if clf is None else partial(Classifier.load, clf))
+            # the bundled model answers "not sure" for non-digits (its recorded reject threshold)
+            clf = await anyio.to_thread.run_sync(
+                partial(Classifier, min_confidence="auto") if clf is None else partial(Classifier.load, clf)
+            )
         await anyio.to_thread.run_sync(_warm_up, clf)
         app.state.classifier = clf
         app.state.limiter = anyio.CapacityLimiter(settings.max_concurrency)

@@ -162,8 +162,12 @@ def _predict(clf, data: bytes, start: float) -> Prediction:
         timing = Timing(decode_ms=_ms(t1 - t0), preprocess_ms=_ms(t2 - t1), predict_ms=0.0, total_ms=_ms(t2 - start))
         return Prediction(found=False, sure=False, message=str(exc), input_size=size, timing=timing)
     t2 = perf_counter()
-    proba = np.asarray(clf.predict_proba(mnist, preprocess=False), dtype=np.float64)
-    label = int(clf.predict(mnist, preprocess=False))  # -1 when the classifier abstains
+    if hasattr(clf, "answer"):  # a handdigits Classifier: everything from one forward pass
+        answer = clf.answer(mnist, preprocess=False)
+        proba, label = np.asarray(answer.proba[0], dtype=np.float64), int(answer.labels[0])
+    else:  # anything with the scikit-learn-style pair
+        proba = np.asarray(clf.predict_proba(mnist, preprocess=False), dtype=np.float64)
+        label = int(clf.predict(mnist, preprocess=False))  # -1 when the classifier abstains
     t3 = perf_counter()
     order = np.argsort(-proba, kind="stable")[:TOP_K]
     sure = label >= 0
