@@ -78,6 +78,43 @@ def make_strategy(name: str):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
+def _resume_log_callback(keras, log_path: Path):
+    """Keep ``log.csv`` to one row per epoch across kills and restarts.
+
+    Goes before ``CSVLogger``.  A run without a backup to resume from starts a
+    new log.  At the first epoch actually run (the one ``BackupAndRestore``
+    resumed from), rows of that and later epochs, left by a run killed between
+    writing an epoch's row and its backup, are dropped, as is a row cut short.
+    ``initial_epoch`` is set to that first epoch.
+    """
+    backup_state = log_path.parent / "backup" / "training_metadata.json"
+
+    class _ResumeLog(keras.callbacks.Callback):
+        initial_epoch = None
+
+        def on_train_begin(self, logs=None):
+            if not backup_state.exists():
+                log_path.unlink(missing_ok=True)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if self.initial_epoch is not None:
+                return
+            self.initial_epoch = epoch
+            if epoch > 0:
+                _log(f"resuming from {backup_state.parent} after {epoch} of {self.params['epochs']} epochs")
+            if not log_path.exists():
+                return
+            with log_path.open(newline="") as fh:
+                header, *rows = list(csv.reader(fh)) or [None]
+            if header:
+                rows = [r for r in rows if len(r) == len(header) and r[0].isdigit() and int(r[0]) < epoch]
+                # rewritten in place: CSVLogger keeps appending to the same (O_APPEND) file
+                with log_path.open("w", newline="") as fh:
+                    csv.writer(fh).writerows([header, *rows])
+
+    return _ResumeLog()
+
+
 LOWRES_SIZES = (8, 16)  # smallest and largest side of the low-resolution views (``lowres``)
 
 
