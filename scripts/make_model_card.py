@@ -319,16 +319,18 @@ def main(argv=None) -> int:
     tx, ty = load_mnist("test", data_dir=args.data_dir, download=args.download)
     threshold = float((meta.get("reject") or {}).get("min_confidence", selection["bundled"]["reject"]["min_confidence"]))
     reject = {"threshold": threshold, "models": {}}
+    mnist_coverage = {}  # confidence and correctness on MNIST test, per model (used twice below)
     for name, clf in {"bundled": bundled, **({"previous": candidates["previous"]} if "previous" in candidates else {})}.items():
         t = threshold if name == "bundled" else selection[name]["reject"]["min_confidence"]
-        conf, _ = coverage(clf, tx, ty, preprocess=False)
+        mnist_coverage[name] = coverage(clf, tx, ty, preprocess=False)
+        conf = mnist_coverage[name][0]
         t99 = decision.threshold_for_coverage(conf, 0.99)  # chosen on the test set: for information only
         reject["models"][name] = {"threshold": t, "mnist_answered_pct": 100.0 * float((conf >= t).mean()),
                                   "nondigits": nondigit_test(clf, t, seed=args.seed),
                                   "nondigits_at_test_99": nondigit_test(clf, t99, seed=args.seed)}
     from handdigits.testsets import TestSets
 
-    curves = {"MNIST test": decision.coverage_curve(*coverage(bundled, tx, ty, preprocess=False), CURVE_THRESHOLDS)}
+    curves = {"MNIST test": decision.coverage_curve(*mnist_coverage["bundled"], CURVE_THRESHOLDS)}
     sets = TestSets(data_dir=args.data_dir, download=args.download, seed=args.seed)
     real = [sets.load(n) for n in result.datasets if n.startswith("realworld/") and n != "realworld/empty"]
     if real:

@@ -503,14 +503,9 @@ def _verified_tflite(directory, metadata) -> bytes | None:
     source = directory / name
     if not source.is_file():
         raise FileNotFoundError(f"TFLite model not found: {source} (recorded in metadata.json; reinstall or re-bundle)")
-    data = source.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != entry["sha256"].lower():
-        raise ValueError(
-            f"TFLite model {source} has SHA-256 {digest} but metadata.json records {entry['sha256']}: "
-            "the file is corrupt or was replaced"
-        )
-    return data
+    from .weights import read_verified
+
+    return read_verified(source, entry["sha256"], "TFLite model")
 
 
 def _check_agreement(model, lite, what: str) -> None:

@@ -612,12 +612,15 @@ def _line_bins(shape: tuple[int, int], tilt: float) -> np.ndarray:
     return np.rint(ys - tilt * xs).astype(np.int64) + off
 
 
-def _line_bands(m: np.ndarray, min_cover: float) -> list[dict]:
-    """Horizontal line bands of a mask: dicts with ``tilt``, ``bins``, ``area``, ``x0``, ``x1``."""
-    h, w = m.shape
-    ys, xs = np.nonzero(m)
-    if ys.size < min_cover * w:
-        return []
+def best_tilt(ys: np.ndarray, xs: np.ndarray, h: int, w: int):
+    """The tilt (of up to ±2.5°) along which the ink pixels ``(ys, xs)`` of an ``h × w`` mask pile up most.
+
+    Each pixel goes to the bin ``round(y - tilt * x) + offset``; the tilt whose
+    bin counts have the largest sum of squares (the most concentrated
+    profile) wins.  Returns ``(tilt, offset, bins, counts)``: ``tilt`` as a
+    slope, the bin of every pixel and the count of every bin.  Shared by the
+    ruling-line search here and the line search of :mod:`handdigits.reading`.
+    """
     best = None
     for t in np.tan(np.radians(np.arange(-2.5, 2.51, 0.25))):
         off = int(np.ceil(abs(t) * w)) + 1
@@ -625,8 +628,17 @@ def _line_bands(m: np.ndarray, min_cover: float) -> list[dict]:
         counts = np.bincount(bins, minlength=h + 2 * off)
         score = float((counts.astype(np.float64) ** 2).sum())
         if best is None or score > best[0]:
-            best = (score, t, bins, counts)
-    _, t, bins, counts = best
+            best = (score, t, off, bins, counts)
+    return best[1:]
+
+
+def _line_bands(m: np.ndarray, min_cover: float) -> list[dict]:
+    """Horizontal line bands of a mask: dicts with ``tilt``, ``bins``, ``area``, ``x0``, ``x1``."""
+    h, w = m.shape
+    ys, xs = np.nonzero(m)
+    if ys.size < min_cover * w:
+        return []
+    t, _, bins, counts = best_tilt(ys, xs, h, w)
     # a line is a peak of the profile above its local level (a digit the line crosses raises the level)
     padded = np.pad(counts, 7, mode="edge")
     base = np.median(np.lib.stride_tricks.sliding_window_view(padded, 15), axis=-1)

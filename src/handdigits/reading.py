@@ -313,21 +313,13 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
         m = mask if axis == 0 else mask.T
         found = np.zeros_like(m)
         h, w = m.shape
-        runs = _run_lengths(m)
-        along = _run_lengths(m.T).T
+        runs = _pre._run_lengths(m)
+        along = _pre._run_lengths(m.T).T
         # only thin pixels of long runs vote for a line, so dense writing does not look like one
         ys, xs = np.nonzero(m & (along >= max(8, 0.03 * w)) & (runs <= max(6, 0.02 * h)))
         if ys.size < cover * w:
             continue
-        best = None
-        for t in np.tan(np.radians(np.arange(-2.5, 2.51, 0.25))):
-            off = int(np.ceil(abs(t) * w)) + 1
-            bins = np.rint(ys - t * xs).astype(np.int64) + off
-            counts = np.bincount(bins, minlength=h + 2 * off)
-            score = float((counts.astype(np.float64) ** 2).sum())
-            if best is None or score > best[0]:
-                best = (score, counts, t, off)
-        _, counts, tilt, offset = best
+        tilt, offset, _, counts = _pre.best_tilt(ys, xs, h, w)
         pair = counts + np.concatenate([counts[1:], [0]])
         lines = np.maximum(counts, pair) >= cover * w
         lines |= np.convolve(lines, [1, 1, 1], mode="same").astype(bool) & (counts > 0.8 * cover * w)
@@ -344,18 +336,6 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
             found[ys[sel], xs[sel]] = True
         out |= found if axis == 0 else found.T
     return out
-
-
-def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    """For each True pixel, the length of the vertical run of True pixels it belongs to (0 elsewhere)."""
-    h, w = mask.shape
-    m = np.zeros((h + 2, w), np.int8)
-    m[1:-1] = mask
-    d = np.diff(m, axis=0)  # +1 at run starts, -1 after run ends (per column)
-    idx = np.arange(h + 1)[:, None]
-    start = np.maximum.accumulate(np.where(d == 1, idx, 0), axis=0)[:h]
-    end = np.minimum.accumulate(np.where(d == -1, idx, h + 1)[::-1], axis=0)[::-1][1:]
-    return np.where(mask, end - start, 0)
 
 
 def _near(mask: np.ndarray, k: int, direction: int) -> np.ndarray:

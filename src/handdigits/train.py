@@ -366,11 +366,11 @@ def run_config(model: str, **settings) -> dict:
     size resolve to the architecture's recipe defaults, and ``init_from``
     becomes a record with the source file's SHA-256.
     """
-    defaults = models.recipe_defaults(model)
+    defaults, train_defaults = models.recipe_defaults(model), _train_defaults()
     config = {"model": model}
     for key in ("datasets", "epochs", "batch_size", "augment", "seed", "split_seed", "validation", "learning_rate",
                 "limit", "synthetic", "nondigits", "lowres", "strategy"):
-        config[key] = settings.get(key, _train_defaults().get(key))
+        config[key] = settings.get(key, train_defaults.get(key))
     for key in ("epochs", "batch_size"):
         config[key] = defaults[key] if config[key] is None else config[key]
     config["extra_data"] = [str(e) for e in settings.get("extra_data", ())]

@@ -58,10 +58,22 @@ def verified_model_file(directory=None) -> tuple[object, dict]:
     model_file = directory / name
     if not model_file.is_file():
         raise FileNotFoundError(f"model file not found: {model_file} (reinstall handdigits to restore the bundled model)")
-    digest = hashlib.sha256(model_file.read_bytes()).hexdigest()
-    if digest != metadata["sha256"].lower():
-        raise ValueError(
-            f"model file {model_file} has SHA-256 {digest} but {METADATA} records {metadata['sha256']}: "
-            "the file is corrupt or was replaced (reinstall handdigits, or load your own model with Classifier.load)"
-        )
+    read_verified(model_file, metadata["sha256"], "model file",
+                  " (reinstall handdigits, or load your own model with Classifier.load)")
     return model_file, metadata
+
+
+def read_verified(path, sha256: str, what: str, advice: str = "") -> bytes:
+    """The bytes of ``path``, checked against the SHA-256 recorded in ``metadata.json``.
+
+    Raises ``ValueError`` ("<what> <path> has SHA-256 ... but metadata.json
+    records ...: the file is corrupt or was replaced<advice>") on a mismatch.
+    """
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256.lower():
+        raise ValueError(
+            f"{what} {path} has SHA-256 {digest} but {METADATA} records {sha256}: "
+            f"the file is corrupt or was replaced{advice}"
+        )
+    return data
