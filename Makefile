@@ -67,16 +67,21 @@ bench: venv
 		$(BIN)/python $$script; \
 	done
 
-# Mutants of the modules listed under [tool.mutmut] in pyproject.toml, each run against
-# those modules' own tests; prints the score per module and the survivors.
-# MUTATION_JOBS: parallel workers; MUTATION_MIN: fail below this score (percent).
+# Mutants of the modules listed under [tool.handdigits.mutation.modules] in pyproject.toml,
+# one mutmut run per module against that module's own tests (scripts/mutation.py, results in
+# build/mutation/<module>/); prints the score per module and the survivors.
+# MUTATION_JOBS: parallel workers; MUTATION_MIN: fail below this score (percent);
+# MUTATION_MODULES: some modules only (e.g. "idx validation"); MUTATION_SAMPLE=N: a random
+# sample of N mutants per module, drawn with MUTATION_SEED.
 MUTATION_JOBS ?= 2
 MUTATION_MIN ?= 90
+MUTATION_MODULES ?=
+MUTATION_SAMPLE ?= 0
+MUTATION_SEED ?= 19
 mutation: venv
 	@test -x $(BIN)/mutmut || $(PIP) install $(PIP_FLAGS) -e '.[mutation]'
-	rm -rf mutants
-	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) > mutmut.log 2>&1 || { tail -c 2000 mutmut.log; exit 1; }
-	$(BIN)/python scripts/mutation_score.py --min $(MUTATION_MIN)
+	$(BIN)/python scripts/mutation.py --jobs $(MUTATION_JOBS) --min $(MUTATION_MIN) \
+		--sample $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) $(MUTATION_MODULES)
 
 dist: venv
 	rm -rf dist

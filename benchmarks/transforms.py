@@ -129,7 +129,7 @@ def before_after(x, single_calls: int) -> list[tuple[str, str, str, str]]:
     import tensorflow as tf
 
     from handdigits.transforms import default_augmentation
-    from handdigits.transforms.base import _run_tensor
+    from handdigits.transforms.inputs import run_tensor as _run_tensor
 
     now, old = default_augmentation(seed=0), default_augmentation(seed=0)
     image = x[0]

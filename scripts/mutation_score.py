@@ -2,16 +2,19 @@
 
 Reads mutmut's result files (``mutants/**/*.py.meta``) and prints, per mutated module,
 how many mutants the tests killed, the survivors' names (``mutmut show NAME`` prints
-the change), and the score.  ``--min 90`` exits with status 1 when a module scores less.
+the change), and the score.  Mutants matching ``[tool.handdigits.mutation.excluded]`` in
+``pyproject.toml`` (equivalent ones, each with its reason) are left out of the score.  ``--min 90`` exits with status 1 when a module scores less.
 
-    python scripts/mutation_score.py [--min PERCENT] [--mutants DIR]
+    python scripts/mutation_score.py [--min PERCENT] [--mutants DIR] [--only NAMES_FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -20,13 +23,33 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
           36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
 
 
-def scores(mutants: Path) -> dict[str, tuple[Counter, list[str], list[str]]]:
+def excluded() -> dict[str, str]:
+    """``[tool.handdigits.mutation.excluded]`` of pyproject.toml: mutant-name glob -> why it is not counted
+    (an equivalent mutant, or code the selected tests cannot run)."""
+    path = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    config = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
+    return config.get("tool", {}).get("handdigits", {}).get("mutation", {}).get("excluded", {})
+
+
+def status(name: str, code, skip: dict[str, str]) -> str:
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in skip):
+        return "excluded"
+    return STATUS.get(code, "suspicious")
+
+
+def scores(mutants: Path, only: set[str] | None = None) -> dict[str, tuple[Counter, list[str], list[str]]]:
     out = {}
+    skip = excluded()
     for meta in sorted(mutants.rglob("*.py.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
-        counts = Counter(STATUS.get(code, "suspicious") for code in codes.values())
-        survivors = sorted(k for k, code in codes.items() if STATUS.get(code) in ("survived", "no tests"))
-        timeouts = sorted(k for k, code in codes.items() if STATUS.get(code) == "timeout")
+        if only is not None:
+            codes = {k: code for k, code in codes.items() if k in only}
+        if not codes:
+            continue
+        by_name = {k: status(k, code, skip) for k, code in codes.items()}
+        counts = Counter(by_name.values())
+        survivors = sorted(k for k, st in by_name.items() if st in ("survived", "no tests"))
+        timeouts = sorted(k for k, st in by_name.items() if st == "timeout")
         out[str(meta.relative_to(mutants))[: -len(".meta")]] = (counts, survivors, timeouts)
     return out
 
@@ -35,8 +58,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=None, help="fail when a module kills fewer (percent)")
     parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's output directory")
+    parser.add_argument("--only", type=Path, default=None, help="file of mutant names (one a line) to count")
     args = parser.parse_args(argv)
-    results = scores(args.mutants)
+    results = scores(args.mutants, set(args.only.read_text().split()) if args.only else None)
     if not results:
         print(f"no mutmut results under {args.mutants}/; run `mutmut run` first", file=sys.stderr)
         return 2
@@ -44,8 +68,9 @@ def main(argv=None) -> int:
     for module, (counts, survivors, timeouts) in results.items():
         total = sum(counts.values())
         # timeouts are left out of the score: on a loaded machine an unchanged run can
-        # time out too (rerun them with `mutmut run NAME`); so are unchecked mutants
-        decided = total - counts["timeout"] - counts["not checked"]
+        # time out too (rerun them with `mutmut run NAME`); so are unchecked mutants and
+        # those listed as excluded (equivalent, or out of the tests' reach) in pyproject.toml
+        decided = total - counts["timeout"] - counts["not checked"] - counts["excluded"]
         killed = counts["killed"]
         score = 100.0 * killed / decided if decided else 100.0
         worst = min(worst, score)

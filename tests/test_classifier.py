@@ -155,7 +155,7 @@ def test_top_k_is_sorted_and_consistent_with_predict_proba(clf, digits):
     assert len(batch) == 3 and all(len(row) == 2 for row in batch)
     assert len(clf.top_k(digits[0], k=10, preprocess=False)) == 10
     for bad in (0, 11, 2.5, True, "3"):
-        with pytest.raises(ValueError, match="k must be"):
+        with pytest.raises((TypeError, ValueError), match="k must be"):
             clf.top_k(digits[0], k=bad)
 
 
@@ -386,3 +386,17 @@ def test_bundled_model_needs_no_conversion(tmp_path, monkeypatch, digits):
 def test_fast_path_must_be_a_bool():
     with pytest.raises(TypeError, match="fast_path"):
         Classifier(fast_path="yes")
+
+
+def test_auto_reject_reads_both_recorded_limits(clf, digits):
+    from handdigits.classifier import _reject_limits
+
+    recorded = {"reject": {"min_confidence": 0.5, "max_not_digit": 0.25}}
+    assert _reject_limits("auto", recorded) == (0.5, 0.25)
+    assert _reject_limits("auto", {"reject": {"min_confidence": 0.5}}) == (0.5, None)
+    assert _reject_limits(0.3, recorded) == (0.3, None)  # a number: no "not a digit" limit
+    strict = Classifier(preprocess=False)
+    strict._max_not_digit = 0.0  # as "auto" sets it from metadata: any "not a digit" probability rejects
+    expected = np.where(clf.not_digit_proba(digits, preprocess=False) > 0, -1, clf.predict(digits, preprocess=False))
+    assert (expected == -1).any()
+    assert strict.predict(digits).tolist() == expected.tolist() == strict.answer(digits).labels.tolist()

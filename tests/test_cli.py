@@ -109,6 +109,27 @@ def test_console_script():
     assert proc.stdout.strip() == f"handdigits {handdigits.__version__}"
 
 
+def test_declared_entry_point_is_main_and_cli_package_runs():
+    """pyproject's ``handdigits`` script names ``cli.main``; ``python -m handdigits.cli`` runs it too."""
+    import importlib
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    target = tomllib.loads(pyproject.read_text())["project"]["scripts"]["handdigits"]
+    module, _, attr = target.partition(":")
+    assert getattr(importlib.import_module(module), attr) is cli.main
+    proc = _run([sys.executable, "-m", "handdigits.cli", "--version"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"handdigits {handdigits.__version__}"
+
+
+@pytest.mark.parametrize("command", ["predict", "read", "demo", "serve"])
+def test_every_image_command_takes_model_and_checks_it(capsys, command, tmp_path):
+    argv = [command] + (["x.png"] if command in ("predict", "read") else [])
+    code, _, err = _main([*argv, "--model", str(tmp_path / "missing.keras")], capsys)
+    assert code == 2 and f"handdigits {command}: error: --model: model file not found" in err
+
+
 def test_help_does_not_load_tensorflow():
     """``handdigits --help`` and usage errors must answer without importing TensorFlow."""
     code = (
@@ -156,10 +177,31 @@ def test_missing_image_is_named_once_and_exits_1(capsys, tmp_path, monkeypatch):
     assert err == "handdigits predict: error: nosuch.png: file not found\n"
 
 
-def test_directory_given_as_image(capsys, tmp_path):
+def test_directory_without_images(capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("not an image")
     code, out, err = _main(["predict", str(tmp_path)], capsys)
     assert (code, out) == (1, "")
-    assert err == f"handdigits predict: error: {tmp_path}: is a directory, not an image file\n"
+    assert err == f"handdigits predict: error: {tmp_path}: is a directory without image files\n"
+
+
+def test_directories_are_searched_for_images(capsys, tmp_path):
+    import shutil
+
+    from handdigits.samples import list_samples
+
+    samples = list_samples()[:3]
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    targets = [tmp_path / "a.png", tmp_path / "b" / "deep" / samples[1].name, tmp_path / "b" / samples[2].name.upper()]
+    for src, dst in zip(samples, targets):
+        shutil.copyfile(src, dst)
+    shutil.copyfile(samples[0], tmp_path / ".hidden" / "x.png")
+    (tmp_path / "readme.txt").write_text("skip me")
+    code, out, err = _main(["predict", "--json", str(tmp_path)], capsys)
+    assert (code, err) == (0, "")
+    records = json.loads(out)
+    assert [r["image"] for r in records] == sorted(str(t) for t in targets)  # sorted, recursive, hidden skipped
+    assert all(r["error"] is None and 0 <= r["digit"] <= 9 for r in records)
 
 
 def test_empty_stdin_is_a_one_line_failure(capsys, monkeypatch):

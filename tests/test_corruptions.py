@@ -101,7 +101,7 @@ def test_property_unknown_name(name):
         (np.zeros((28, 28), np.uint8), {}, ValueError),  # not a batch
         (np.array([["a"]]), {}, TypeError),
         (np.zeros((1, 28, 28), np.uint8), {"seed": -1}, ValueError),
-        (np.zeros((1, 28, 28), np.uint8), {"seed": 1.5}, ValueError),
+        (np.zeros((1, 28, 28), np.uint8), {"seed": 1.5}, TypeError),  # not an integer
     ],
 )
 def test_bad_inputs(images, kwargs, exc):

@@ -71,3 +71,40 @@ def test_threshold_for_coverage_and_curve():
     assert [r["coverage_pct"] for r in rows] == [100.0, 60.0, 20.0]
     assert rows[0]["error_pct"] == pytest.approx(40.0) and rows[1]["error_pct"] == pytest.approx(100 / 3)
     assert rows[2]["error_pct"] == 0.0
+
+
+def test_max_not_digit_rejects_exactly_above_the_limit():
+    raw = np.zeros((4, 11))
+    raw[:, 3] = [0.9, 0.7, 0.5, 0.2]
+    raw[:, 10] = [0.1, 0.3, 0.5, 0.8]
+    assert decision.decide(raw, max_not_digit=0.3).tolist() == [3, 3, -1, -1]
+    assert decision.decide(raw, max_not_digit=0.5).tolist() == [3, 3, 3, -1]  # the limit itself is answered
+    assert decision.decide(raw, min_confidence=0.8, max_not_digit=0.5).tolist() == [3, -1, -1, -1]
+    assert decision.decide(raw[:, :10], max_not_digit=0.0).tolist() == [3, 3, 3, 3]  # 10 classes: never "none"
+    assert decision.answers(raw, max_not_digit=0.3).labels.tolist() == [3, 3, -1, -1]
+
+
+def test_reject_rule_known_answer():
+    raw = np.zeros((10, 11))
+    raw[:, 0] = np.linspace(0.95, 0.5, 10)  # confidences, falling
+    raw[:, 10] = [0.0, 0.3, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08]
+    rule = decision.reject_rule(raw, coverage=0.8, confidence_coverage=0.9)
+    assert rule["min_confidence"] == pytest.approx(raw[8, 0])  # answers 9 of 10 on its own
+    # of the 9 kept, the 8 with the least "none" stay: the limit is the 8th smallest, 0.07 (row 1's 0.3 is out)
+    assert rule["max_not_digit"] == pytest.approx(0.07)
+    labels = decision.decide(raw, **rule)
+    assert (labels >= 0).sum() == 8 and labels[1] == -1 and labels[9] == -1
+    ten = decision.reject_rule(raw[:, :10], coverage=0.8)
+    assert ten == {"min_confidence": pytest.approx(raw[7, 0]), "max_not_digit": None}
+    with pytest.raises(ValueError, match="coverage"):
+        decision.reject_rule(raw, coverage=0.99, confidence_coverage=0.9)
+
+
+@given(st.integers(1, 60), st.floats(0.5, 1.0), st.floats(0.0, 1.0), st.integers(0, 10_000))
+def test_reject_rule_answers_at_least_the_coverage(n, coverage, extra, seed):
+    raw = np.random.default_rng(seed).dirichlet(np.ones(11), size=n)
+    confidence_coverage = coverage + (1 - coverage) * extra
+    rule = decision.reject_rule(raw, coverage=coverage, confidence_coverage=confidence_coverage)
+    answered = decision.decide(raw, **rule) >= 0
+    assert answered.sum() >= np.ceil(coverage * n - 1e-9)
+    assert (decision.decide(raw, min_confidence=rule["min_confidence"]) >= 0).sum() >= np.ceil(confidence_coverage * n - 1e-9)

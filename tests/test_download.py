@@ -206,7 +206,9 @@ def test_load_emnist_failed_download(tmp_path, serve):
     with pytest.raises(DatasetUnavailable) as info:
         load_emnist("train", data_dir=tmp_path, mirrors=[server.url], progress=False)
     message = str(info.value)
-    assert message.startswith("EMNIST unavailable:") and "download failed" in message and "md5 mismatch" in message
+    assert message.startswith("EMNIST unavailable:") and "download failed" in message
+    # the default md5 comes with NIST's size: a 15-byte answer is refused on its header, before hashing
+    assert "announces 15 bytes, but gzip.zip has 561753746 bytes" in message
     assert list((tmp_path / "emnist").iterdir()) == []
 
 
@@ -462,3 +464,31 @@ def test_load_mnist_passes_the_known_size(tmp_path, raw):
     with pytest.raises(DatasetUnavailable, match="sent more than the 1648877 bytes of t10k-images-idx3-ubyte.gz"):
         load_mnist("test", tmp_path, mirrors=[flood.url], progress=False)
     assert list((tmp_path / "mnist").iterdir()) == []
+
+
+def test_load_emnist_passes_the_known_archive_size(tmp_path, raw):
+    from handdigits.datasets.emnist import ARCHIVE_SIZE
+
+    assert ARCHIVE_SIZE == 561_753_746  # NIST's gzip.zip (md5 58c8d27c...), "about 562 MB"
+    big = raw(too_big)
+    t0 = time.monotonic()
+    with pytest.raises(DatasetUnavailable, match=f"announces 99999999 bytes, but gzip.zip has {ARCHIVE_SIZE} bytes"):
+        load_emnist("test", data_dir=tmp_path, mirrors=[big.url], progress=False, allow_partial=False)
+    assert time.monotonic() - t0 < 2.5  # refused on the header, before any body
+    assert list((tmp_path / "emnist").iterdir()) == []
+
+
+def test_load_emnist_endless_mirror_is_cut_at_the_archive_size(tmp_path, raw, serve, monkeypatch):
+    from handdigits.datasets import emnist
+
+    images, labels, _ = mnist_files(seed=2)
+    archive = emnist_zip(images, labels)
+    monkeypatch.setattr(emnist, "ARCHIVE_MD5", hashlib.md5(archive).hexdigest())  # the default md5 -> its size
+    monkeypatch.setattr(emnist, "ARCHIVE_SIZE", len(archive))
+    flood, good = raw(endless), serve({"/gzip.zip": archive})
+    with pytest.raises(DatasetUnavailable, match=f"sent more than the {len(archive)} bytes of gzip.zip"):
+        emnist.load_emnist("test", data_dir=tmp_path, mirrors=[flood.url], archive_md5=emnist.ARCHIVE_MD5,
+                           progress=False, verify=False, allow_partial=False)
+    x, y = emnist.load_emnist("test", data_dir=tmp_path, mirrors=[flood.url, good.url],
+                              archive_md5=emnist.ARCHIVE_MD5, progress=False, verify=False, allow_partial=False)
+    np.testing.assert_array_equal(y, labels)

@@ -10,7 +10,7 @@ import pytest
 
 from handdigits import models
 
-NAMES = ("seed", "bn_cnn", "resnet_small")
+NAMES = ("baseline", "bn_cnn", "resnet_small")
 MAX_SAVED_BYTES = 5 * 1024 * 1024
 
 
@@ -161,3 +161,16 @@ def test_interpolate_weights_mixes_shared_classes_and_keeps_new_ones():
     np.testing.assert_allclose(tuned.get_weights()[0], after[0])  # alpha=1: unchanged
     with pytest.raises(ValueError, match="alpha"):
         models.interpolate_weights(init, tuned, 1.5)
+
+
+def test_old_architecture_name_is_an_alias_of_baseline():
+    assert "baseline" in models.available() and "seed" not in models.available()
+    assert models.canonical_name("seed") == models.canonical_name("baseline") == "baseline"
+    assert models.describe("seed") == models.describe("baseline")
+    assert models.recipe_defaults("seed") == models.recipe_defaults("baseline")
+    old, new = models.build("seed", seed=0), models.build("baseline", seed=0)
+    assert new.name == "baseline" and old.count_params() == new.count_params()
+    for a, b in zip(old.get_weights(), new.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="unknown model 'seeds'"):
+        models.canonical_name("seeds")

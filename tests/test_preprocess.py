@@ -125,7 +125,8 @@ def test_transparent_png_with_dark_ink_is_read_from_alpha():
 
 def test_uneven_lighting_noise_and_specks_are_removed():
     rng = np.random.default_rng(0)
-    clean = to_mnist(synthetic_digit(28))
+    # the reference is framed like MNIST (a bare 28x28 digit that fills the frame keeps its own framing)
+    clean = to_mnist(np.pad(synthetic_digit(28), 6))
     digit = embed(synthetic_digit(28), (240, 320), top=60, left=40, scale=5)
     yy, xx = np.mgrid[0:240, 0:320]
     lighting = 0.45 + 0.5 * xx / 320 + 0.1 * yy / 240  # strong gradient: dark left, bright right

@@ -50,7 +50,7 @@ def test_skeleton_of_a_bar_is_one_pixel_wide():
 def test_unknown_name_and_bad_arguments():
     with pytest.raises(ValueError, match="unknown real-world dataset"):
         load("realworld/nope")
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(ValueError, match=r"n must be >= 1, got 0"):
         load("realworld/empty", n=0)
     with pytest.raises(ValueError, match="seed must be"):
         load("realworld/empty", n=1, seed=-1)

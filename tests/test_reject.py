@@ -62,7 +62,15 @@ def test_auto_threshold_comes_from_the_metadata(eleven, images, tmp_path):
     meta["reject"] = {"min_confidence": 0.42}
     (tmp_path / "metadata.json").write_text(json.dumps(meta))
     clf = Classifier(path, preprocess=False, min_confidence="auto")
-    assert clf.min_confidence == 0.42
+    assert clf.min_confidence == 0.42 and clf.max_not_digit is None
+    nd = Classifier(path, preprocess=False).not_digit_proba(images)
+    limit = float(np.median(nd))
+    meta["reject"] = {"min_confidence": 0.0, "max_not_digit": limit}
+    (tmp_path / "metadata.json").write_text(json.dumps(meta))
+    clf = Classifier(path, preprocess=False, min_confidence="auto")
+    assert clf.max_not_digit == limit
+    np.testing.assert_array_equal(clf.predict(images) == -1, nd > limit)
+    assert Classifier(path, preprocess=False, min_confidence=0.0).max_not_digit is None  # a number sets no "none" limit
 
 
 def test_answer_gives_everything_from_one_forward_pass(eleven, images, monkeypatch):
@@ -78,3 +86,25 @@ def test_answer_gives_everything_from_one_forward_pass(eleven, images, monkeypat
     np.testing.assert_allclose(a.not_digit, clf.not_digit_proba(images))
     one = clf.answer(images[0])
     assert one.labels.shape == (1,) and one.proba.shape == (1, 10)
+
+
+def test_reject_record_is_the_decision_rule_on_mnist_validation_digits():
+    from handdigits import decision
+    from handdigits.train import REJECT_COVERAGE, reject_record
+
+    rng = np.random.default_rng(0)
+    n = 1000
+    proba = rng.dirichlet(np.ones(11) * 0.3, size=n)
+    yv = rng.integers(0, 11, n)
+    source = np.array(["mnist"] * 600 + ["synthetic"] * 300 + ["nondigits"] * 100)
+    yv[900:] = 10
+    record = reject_record(proba, yv, source)
+    pool = (source == "mnist") & (yv != 10)
+    rule = decision.reject_rule(proba[pool], coverage=REJECT_COVERAGE)
+    assert record["min_confidence"] == pytest.approx(rule["min_confidence"], abs=1e-6)
+    assert record["max_not_digit"] == pytest.approx(rule["max_not_digit"], abs=1e-6)
+    answered = decision.decide(proba, record["min_confidence"], record["max_not_digit"]) >= 0
+    assert record["answered_pct_by_source"]["mnist"] == pytest.approx(100 * answered[pool].mean(), abs=1e-3)
+    assert record["answered_pct_by_source"]["mnist"] >= 99.5 - 1e-6
+    assert record["nondigits_rejected_pct"] == pytest.approx(100 * (~answered[yv == 10]).mean(), abs=1e-3)
+    assert "nondigits" not in record["answered_pct_by_source"]

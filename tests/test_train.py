@@ -133,18 +133,18 @@ def assert_summary(result: dict, n: int):
 
 BAD_FLAGS = [
     (["--model", "nope"], "invalid choice: 'nope'"),
-    (["--epochs", "0"], "must be > 0, got 0"),
-    (["--epochs", "-3"], "must be > 0, got -3"),
+    (["--epochs", "0"], "must be >= 1, got 0"),
+    (["--epochs", "-3"], "must be >= 1, got -3"),
     (["--epochs", "two"], "expected a positive integer, got 'two'"),
-    (["--batch-size", "0"], "--batch-size: must be > 0"),
-    (["--limit", "0"], "--limit: must be > 0"),
+    (["--batch-size", "0"], "--batch-size: must be >= 1, got 0"),
+    (["--limit", "0"], "--limit: must be >= 1, got 0"),
     (["--data-dir", "/nonexistent/handdigits-data"], "'/nonexistent/handdigits-data' is not a directory"),
-    (["--seed", "-1"], "--seed: must be in [0, 2**32 - 1], got -1"),
-    (["--seed", "4294967296"], "--seed: must be in [0, 2**32 - 1]"),
-    (["--augment", "3"], "--augment: must be a finite number >= 0 and <= 2, got '3'"),
-    (["--augment", "nan"], "--augment: must be a finite number"),
-    (["--learning-rate", "0"], "--learning-rate: must be a finite number > 0"),
-    (["--validation", "-5"], "--validation: must be a finite number >= 0"),
+    (["--seed", "-1"], "--seed: must be in [0, 4294967295], got -1"),
+    (["--seed", "4294967296"], "--seed: must be in [0, 4294967295], got 4294967296"),
+    (["--augment", "3"], "--augment: must be <= 2.0, got 3.0"),
+    (["--augment", "nan"], "--augment: must be a finite real number, got nan"),
+    (["--learning-rate", "0"], "--learning-rate: must be > 0.0, got 0.0"),
+    (["--validation", "-5"], "--validation: must be >= 0.0, got -5.0"),
     (["--strategy", "bogus"], "invalid choice: 'bogus'"),
     (["--datasets", "kmnist"], "invalid choice: 'kmnist'"),
     (["--verbose", "3"], "invalid choice: 3"),
@@ -183,9 +183,9 @@ def test_help_lists_models_and_strategies():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"model": "nope"}, "unknown model 'nope'; available: bn_cnn, resnet_small, seed"),
-        ({"datasets": "kmnist"}, "datasets must be one of mnist, emnist, both; got 'kmnist'"),
-        ({"strategy": "bogus"}, "strategy must be one of default, mirrored, multi-worker; got 'bogus'"),
+        ({"model": "nope"}, "unknown model 'nope'; available: baseline, bn_cnn, resnet_small"),
+        ({"datasets": "kmnist"}, "datasets must be one of 'mnist', 'emnist', 'combined'; got 'kmnist'"),
+        ({"strategy": "bogus"}, "strategy must be one of 'default', 'mirrored', 'multi-worker'; got 'bogus'"),
         ({"epochs": 0}, "epochs and batch_size must be positive, got 0"),
         ({"batch_size": -1}, "must be positive, got .* and -1"),
         ({"learning_rate": 0}, "learning_rate must be > 0"),
@@ -306,7 +306,7 @@ def test_without_emnist_images_training_uses_mnist_and_says_so(twin_runs):
     run = twin_runs[0]
     assert "EMNIST unavailable" in run.text
     data = run.metadata["data"]
-    assert data["requested"] == "both"
+    assert data["requested"] == "combined"
     assert data["used"] == ["mnist"]
     assert data["emnist"]["available"] is False
     assert "EMNIST unavailable" in data["emnist"]["reason"]
@@ -447,7 +447,7 @@ def test_metadata_contents(emnist_run, mnist_only_dir, twin_runs):
     run, facts = emnist_run
     meta = run.metadata
     arch = meta["architecture"]
-    assert arch["name"] == "seed"
+    assert arch["name"] == "baseline"  # "--model seed" is the old name: recorded as the current one
     assert arch["description"] == models.describe("seed")
     assert arch["parameters"] == models.build("seed").count_params()
     data = meta["data"]
@@ -597,8 +597,25 @@ def test_overwrite_refusal_is_a_clean_cli_error(tmp_path):
     assert proc.returncode == 1 and "holds a finished run" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_multi_worker_says_plainly_that_keras_3_cannot(tmp_path):
-    from handdigits.train import make_strategy
+def test_multi_worker_without_tf_config_is_a_clean_cli_error(tmp_path, mnist_only_dir):
+    """The multi-worker path itself is tested in tests/test_train_multi_worker.py (two worker processes)."""
+    env = {k: v for k, v in ENV.items() if k != "TF_CONFIG"}
+    cmd = [*ENTRY_POINTS["python -m handdigits.train"], *TINY, "--strategy", "multi-worker", "--output", str(tmp_path / "mw"),
+           "--data-dir", str(mnist_only_dir), *SYNTHETIC]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=TIMEOUT)
+    assert proc.returncode == 1 and "needs the TF_CONFIG environment variable" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "mw").exists()
 
-    with pytest.raises(NotImplementedError, match="keras-team/keras#20585"):
-        make_strategy("multi-worker")
+
+def test_old_names_both_and_seed_are_recorded_as_combined_and_baseline():
+    from handdigits.assembly import DataSpec
+    from handdigits.train import run_config
+    from handdigits.train.settings import Recipe, check_data
+
+    old = run_config("seed", datasets="both")
+    assert old == run_config("baseline", datasets="combined")
+    assert old["model"] == "baseline" and old["datasets"] == "combined"
+    assert check_data(DataSpec("both")).datasets == "combined"
+    assert Recipe("seed").resolved().model == "baseline"
+    with pytest.raises(ValueError, match="datasets must be one of"):
+        check_data(DataSpec("all"))

@@ -401,8 +401,18 @@ def test_unknown_rank_tensor_is_refused_when_traced():
 
 def test_importing_transforms_does_not_import_tensorflow():
     code = (
-        "import sys, numpy as np; import handdigits.transforms as T; from handdigits.transforms.base import _is_tensor; "
-        "T.default_augmentation(seed=0); assert not _is_tensor(np.zeros(3)); "
+        "import sys, numpy as np; import handdigits.transforms as T; from handdigits.transforms.inputs import is_tensor; "
+        "T.default_augmentation(seed=0); assert not is_tensor(np.zeros(3)); "
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_combinators_still_import_from_base_and_glyph_tables_from_glyphs():
+    from handdigits.datasets.glyphs import DIGITS, LETTERS, LOOKALIKES, PLAIN, SHAPES  # noqa: F401
+    from handdigits.transforms import base, combinators
+
+    for name in ("Compose", "RandomApply", "OneOf"):
+        assert getattr(base, name) is getattr(combinators, name) is getattr(T, name)
+    with pytest.raises(AttributeError, match="no attribute 'Missing'"):
+        base.Missing  # noqa: B018

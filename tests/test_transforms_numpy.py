@@ -176,7 +176,7 @@ def test_transforms_without_a_numpy_path_fall_back_to_tensorflow():
 def test_numpy_batches_are_compiled_once_and_equal_eager_calls():
     import tensorflow as tf
 
-    from handdigits.transforms.base import _run_tensor
+    from handdigits.transforms.inputs import run_tensor as _run_tensor
 
     x = np.stack([digit(i) for i in range(24)])
     compiled, eager = T.default_augmentation(seed=3), T.default_augmentation(seed=3)
@@ -188,3 +188,74 @@ def test_numpy_batches_are_compiled_once_and_equal_eager_calls():
     assert fn.experimental_get_tracing_count() == 1
     compiled(x[..., None].astype(np.float32) / 255)  # another dtype and layout: one more function
     assert len(compiled._compiled_fns) == 2
+
+
+# ----------------------------------------------------------------------------- one-image shortcuts: same bits
+
+
+def _bilinear_reference(images, x, y):
+    """The sampler as first written (four clipped corner gathers), to check the faster one bit for bit."""
+    n, h, w = images.shape
+    flat = np.pad(images, ((0, 0), (1, 1), (1, 1))).reshape(-1)
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = x - x0, y - y0
+    base = (np.arange(n) * (h + 2) * (w + 2)).reshape(-1, 1, 1)
+
+    def corner(yy, xx):
+        yi = np.clip(yy + 1.0, 0.0, h + 1).astype(np.int64)
+        xi = np.clip(xx + 1.0, 0.0, w + 1).astype(np.int64)
+        return flat[base + yi * (w + 2) + xi]
+
+    return (corner(y0, x0) * (1 - fx) * (1 - fy) + corner(y0, x0 + 1) * fx * (1 - fy)
+            + corner(y0 + 1, x0) * (1 - fx) * fy + corner(y0 + 1, x0 + 1) * fx * fy).astype(np.float32)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 3), st.floats(0.5, 40.0), st.integers(0, 99))
+def test_bilinear_sampler_equals_the_reference_bit_for_bit(n, spread, seed):
+    rng = np.random.default_rng(seed)
+    images = batch(n, seed)[..., 0]
+    x = (rng.normal(13.5, spread, images.shape)).astype(np.float32)  # far outside the image too
+    y = (rng.normal(13.5, spread, images.shape)).astype(np.float32)
+    x[..., 0] = np.round(x[..., 0])  # integer coordinates: exact pixels
+    got = NF._bilinear(images, x, y)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got.view(np.uint32), _bilinear_reference(images, x, y).view(np.uint32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(params)
+def test_one_image_affine_matrix_equals_its_row_in_a_batch(p):
+    angle, dx, dy, scale, shear, _ = p
+    values = [np.float32([v, 1.5 * v + 0.25]) for v in (angle, dx, dy, scale, shear)]
+    rows = NF.affine_matrices(28, 28, values[0], (values[1], values[2]), values[3], values[4])
+    one = NF.affine_matrices(28, 28, values[0][:1], (values[1][:1], values[2][:1]), values[3][:1], values[4][:1])
+    assert one.shape == (1, 8) and one.dtype == np.float32
+    np.testing.assert_array_equal(one.view(np.uint32), rows[:1].view(np.uint32))
+    identity = NF.affine_matrices(28, 28)  # scalars: the identity map
+    np.testing.assert_array_equal(identity, [[1, 0, 0, 0, 1, 0, 0, 0]])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from([-1.0, -0.4, 0.0, 0.3, 1.0]), min_size=1, max_size=4), st.integers(0, 99))
+def test_stroke_skipping_an_unused_side_keeps_every_bit(amounts, seed):
+    images = batch(len(amounts), seed)
+    a = np.float32(amounts).reshape(-1, 1, 1, 1)
+    reference = (images + np.maximum(a, 0.0) * (NF.dilate(images) - images)
+                 + np.minimum(a, 0.0) * (images - NF.erode(images))).astype(np.float32)
+    np.testing.assert_array_equal(NF.stroke(images, np.float32(amounts)).view(np.uint32), reference.view(np.uint32))
+
+
+def test_random_apply_of_one_image_equals_the_transform_alone():
+    img = digit(7)
+    for p in (1.0, 0.999):
+        applied = T.RandomApply(T.RandomElastic(alpha=3.0, seed=11), p=p, seed=1)(img)
+        np.testing.assert_array_equal(applied, T.RandomElastic(alpha=3.0, seed=11)(img))
+    assert np.array_equal(T.RandomApply(T.RandomElastic(alpha=3.0, seed=11), p=0.0, seed=1)(img), img)
+    x = batch(6, 0)  # the batch path: applied images equal the transform of those images
+    t = T.RandomApply(T.RandomStroke(1.0, seed=4), p=0.5, seed=2)
+    mask = np.random.default_rng(2).uniform(0, 1, 6).astype(np.float32) < 0.5
+    assert 0 < mask.sum() < 6
+    out = t.apply_numpy(x)
+    np.testing.assert_array_equal(out[~mask], x[~mask])
+    np.testing.assert_array_equal(out[mask], T.RandomStroke(1.0, seed=4).apply_numpy(x[mask]))

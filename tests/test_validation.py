@@ -801,3 +801,23 @@ def test_check_mnist_batch_stacklevel_points_at_the_caller():
     with pytest.warns(UserWarning) as record:
         api(x, stacklevel=3)
     assert record[0].lineno == inspect.getsourcelines(api)[1] + 1  # the body of api
+
+
+def test_check_bool_accepts_only_true_and_false():
+    from handdigits.validation import check_bool
+
+    assert check_bool(True, "flag") is True and check_bool(False, "flag") is False
+    assert check_bool(None, "flag", allow_none=True) is None
+    for bad in (0, 1, "yes", np.bool_(True), None):
+        with pytest.raises(TypeError, match=exact(f"flag must be True or False, got {bad!r}")):
+            check_bool(bad, "flag")
+    with pytest.raises(TypeError, match=exact("flag must be True, False or None, got 1")):
+        check_bool(1, "flag", allow_none=True)
+
+
+def test_image_count_for_messages():
+    from handdigits.validation import describe, image_count
+
+    assert image_count([np.zeros((2, 2))] * 3) == "3"
+    batch = np.zeros((5, 28, 28), np.uint8)
+    assert image_count(batch) == describe(batch) and "5" in image_count(batch)

@@ -21,12 +21,16 @@ Every array used is recorded by SHA-256 in the returned ``info``.
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 import numpy as np
 
 from .datasets.checksums import sha256_arrays  # noqa: F401  (re-exported for train)
 
 NOT_A_DIGIT = 10  # class index of the synthetic non-digits
-DATASETS = ("mnist", "emnist", "both")
+DATASETS = ("mnist", "emnist", "combined")
+DATASET_ALIASES = {"both": "combined"}  # training's earlier name for MNIST + EMNIST (benchmark's "combined")
 MIN_SYNTHETIC_VALIDATION = 500
 
 
@@ -44,8 +48,38 @@ def split_validation(x, y, validation: float, seed: int, log=None):
     return (x[train], y[train]), (x[val], y[val])
 
 
+@dataclass(frozen=True)
+class DataSpec:
+    """What a run trains and validates on: :func:`training_sets`' arguments as one value.
+
+    Example::
+
+        spec = DataSpec("mnist", data_dir="data", limit=1000)
+        (xt, yt), (xv, yv, source), info = spec.load(log=print)
+    """
+
+    datasets: str = "combined"
+    data_dir: str | os.PathLike | None = None
+    download: bool = True
+    verify: bool = True
+    validation: float = 5000
+    split_seed: int = 0
+    limit: int | None = None
+    synthetic: int = 0
+    nondigits: int = 0
+    extra_data: tuple = ()
+
+    def load(self, log=print):
+        """:func:`training_sets` of this specification."""
+        return training_sets(
+            self.datasets, data_dir=self.data_dir, download=self.download, verify=self.verify,
+            validation=self.validation, split_seed=self.split_seed, limit=self.limit, synthetic=self.synthetic,
+            nondigits=self.nondigits, extra=self.extra_data, log=log,
+        )
+
+
 def training_sets(
-    datasets: str = "both",
+    datasets: str = "combined",
     *,
     data_dir=None,
     download: bool = True,
@@ -63,68 +97,118 @@ def training_sets(
     ``val_source`` names the source of each validation image (for per-source
     validation errors).  ``limit`` keeps the first N images of each real
     source (smoke tests).  EMNIST is skipped, and ``info["emnist"]`` says why,
-    when its files are unavailable and ``datasets="both"``.
+    when its files are unavailable and ``datasets="combined"`` (``"both"``, its
+    earlier name, is still accepted).
     """
-    from . import datasets as ds
-
+    datasets = DATASET_ALIASES.get(datasets, datasets)
+    files = _Files(data_dir, download, verify)
     info: dict = {"requested": datasets, "used": [], "hashes": {}}
     parts = []  # (name, (xt, yt), (xv, yv))
-    fraction = None
-    if datasets in ("mnist", "both"):
-        x, y = ds.load_mnist("train", data_dir=data_dir, download=download, verify=verify)
-        info["hashes"]["mnist_train"] = sha256_arrays(x, y)
-        info["mnist_train_n"] = int(len(x))
-        x, y = (x[:limit], y[:limit]) if limit else (x, y)
-        train, val = split_validation(x, y, validation, split_seed, log)
-        fraction = len(val[0]) / len(x)
-        parts.append(("mnist", train, val))
-    if datasets in ("emnist", "both"):
-        try:
-            ex, ey, einfo = ds.load_emnist("train", data_dir=data_dir, download=download, verify=verify, with_info=True)
-        except ds.DatasetUnavailable as exc:  # absent; a corrupt file is an error
-            reason = f"{type(exc).__name__}: {exc}"
-            info["emnist"] = {"available": False, "reason": reason}
-            log(f"EMNIST unavailable, training without it ({reason})")
-            if datasets == "emnist":
-                raise
-        else:
-            tx, _ = ds.load_mnist("test", data_dir=data_dir, download=download, verify=verify)
-            dup = ds.find_duplicates(ex, tx)
-            keep = np.ones(len(ex), bool)
-            keep[np.unique(dup["a_index"])] = False
-            exact = np.unique(dup["a_index"][dup["kind"] == "exact"])
-            info["emnist"] = {
-                "available": True,
-                "train_n": int(len(ex)),
-                "dropped_duplicates_of_mnist_test": int((~keep).sum()),
-                "dropped_exact_duplicates": int(len(exact)),
-                **{k: einfo[k] for k in ("name", "partial", "of", "indices", "parts", "labels_checked") if k in einfo},
-            }
-            log(f"EMNIST ({einfo.get('name', 'emnist')}): {len(ex)} images, dropped {(~keep).sum()} duplicates of MNIST test images")
-            info["hashes"]["emnist_train"] = sha256_arrays(ex, ey)
-            ex, ey = np.asarray(ex)[keep], np.asarray(ey)[keep]
-            ex, ey = (ex[:limit], ey[:limit]) if limit else (ex, ey)
-            train, val = split_validation(ex, ey, fraction if fraction else validation, split_seed, log)
-            parts.append(("emnist", train, val))
+    fraction = None  # MNIST's hold-out fraction, which the other real sources follow
+    if datasets in ("mnist", "combined"):
+        part = _mnist_part(files, info, validation, split_seed, limit, log)
+        fraction = len(part[2][0]) / (len(part[1][0]) + len(part[2][0]))
+        parts.append(part)
+    if datasets in ("emnist", "combined"):
+        part = _emnist_part(files, info, fraction if fraction else validation, split_seed, limit, log,
+                            required=datasets == "emnist")
+        parts += [part] if part else []
+    parts += _extra_parts(extra, info, fraction or 0.1, split_seed, limit, log)
+    parts += _synthetic_parts(synthetic, nondigits, info, fraction or 0.1, split_seed)
+    if not parts:
+        raise ValueError(f"no training data: datasets={datasets!r} gave no usable source")
+    return _joined(parts, info)
+
+
+@dataclass(frozen=True)
+class _Files:
+    """Where and how the real datasets' files are read."""
+
+    data_dir: object
+    download: bool
+    verify: bool
+
+    def load(self, loader, split: str, **kwargs):
+        return loader(split, data_dir=self.data_dir, download=self.download, verify=self.verify, **kwargs)
+
+
+def _first(x, y, limit):
+    return (x[:limit], y[:limit]) if limit else (x, y)
+
+
+def _mnist_part(files, info, validation, split_seed, limit, log):
+    from . import datasets as ds
+
+    x, y = files.load(ds.load_mnist, "train")
+    info["hashes"]["mnist_train"] = sha256_arrays(x, y)
+    info["mnist_train_n"] = int(len(x))
+    x, y = _first(x, y, limit)
+    return ("mnist", *split_validation(x, y, validation, split_seed, log))
+
+
+def _emnist_part(files, info, validation, split_seed, limit, log, *, required: bool):
+    """EMNIST digits train without the duplicates of MNIST test images, or None when unavailable."""
+    from . import datasets as ds
+
+    try:
+        ex, ey, einfo = files.load(ds.load_emnist, "train", with_info=True)
+    except ds.DatasetUnavailable as exc:  # absent; a corrupt file is an error
+        reason = f"{type(exc).__name__}: {exc}"
+        info["emnist"] = {"available": False, "reason": reason}
+        log(f"EMNIST unavailable, training without it ({reason})")
+        if required:
+            raise
+        return None
+    tx, _ = files.load(ds.load_mnist, "test")
+    dup = ds.find_duplicates(ex, tx)
+    keep = np.ones(len(ex), bool)
+    keep[np.unique(dup["a_index"])] = False
+    exact = np.unique(dup["a_index"][dup["kind"] == "exact"])
+    info["emnist"] = {
+        "available": True,
+        "train_n": int(len(ex)),
+        "dropped_duplicates_of_mnist_test": int((~keep).sum()),
+        "dropped_exact_duplicates": int(len(exact)),
+        **{k: einfo[k] for k in ("name", "partial", "of", "indices", "parts", "labels_checked") if k in einfo},
+    }
+    log(f"EMNIST ({einfo.get('name', 'emnist')}): {len(ex)} images, dropped {(~keep).sum()} duplicates of MNIST test images")
+    info["hashes"]["emnist_train"] = sha256_arrays(ex, ey)
+    ex, ey = _first(np.asarray(ex)[keep], np.asarray(ey)[keep], limit)
+    return ("emnist", *split_validation(ex, ey, validation, split_seed, log))
+
+
+def _extra_parts(extra, info, fraction, split_seed, limit, log) -> list:
+    from . import datasets as ds
+
+    parts = []
     for spec in extra:
         x, y, extra_info = ds.load_labelled(spec)
-        x, y = (x[:limit], y[:limit]) if limit else (x, y)
-        train, val = split_validation(x, y, fraction or 0.1, split_seed, log)
-        name = f"extra:{extra_info.get('name', spec)}"
+        x, y = _first(x, y, limit)
+        train, val = split_validation(x, y, fraction, split_seed, log)
         info.setdefault("extra", []).append({**extra_info, "train_n": len(train[0]), "validation_n": len(val[0])})
-        parts.append((name, train, val))
+        parts.append((f"extra:{extra_info.get('name', spec)}", train, val))
+    return parts
+
+
+def _synthetic_parts(synthetic, nondigits, info, fraction, split_seed) -> list:
+    from . import datasets as ds
+
+    parts = []
     for kind, n in (("digits", synthetic), ("nondigits", nondigits)):
         if n:
-            n_val = max(MIN_SYNTHETIC_VALIDATION, int(round(n * (fraction or 0.1))))
+            n_val = max(MIN_SYNTHETIC_VALIDATION, int(round(n * fraction)))
             train = ds.load_synthetic(n, kind=kind, split="train", seed=split_seed)
             val = ds.load_synthetic(n_val, kind=kind, split="validation", seed=split_seed)
             name = "synthetic" if kind == "digits" else "nondigits"
             info["hashes"][f"{name}_train"] = sha256_arrays(*train)
             parts.append((name, train, val))
-    if not parts:
-        raise ValueError(f"no training data: datasets={datasets!r} gave no usable source")
     if synthetic or nondigits:
         info["synthetic"] = {"digits": int(synthetic), "nondigits": int(nondigits), **ds.synthetic_info()}
+    return parts
+
+
+def _joined(parts, info):
+    """The parts concatenated, with what was used recorded in ``info``."""
     info["used"] = [name for name, _, _ in parts]
     info["sources"] = {name: {"train_n": int(len(t[0])), "validation_n": int(len(v[0]))} for name, t, v in parts}
     xt = np.concatenate([t[0] for _, t, _ in parts])

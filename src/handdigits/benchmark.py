@@ -47,7 +47,7 @@ from .corruptions import CORRUPTIONS
 from .evaluation import as_classifier, predict, summarise
 from .report import BenchmarkResult
 from .testsets import NAMED, ROBUSTNESS, SOURCES, TestSets, realworld_names, user_set
-from .validation import check_int, describe
+from .validation import check_bool, check_int, describe
 
 #: the datasets evaluated by default
 DEFAULT_DATASETS = NAMED
@@ -225,8 +225,7 @@ def benchmark(  # long: the public docstring documents every argument; the work 
         raise TypeError(f"data must be a dict name -> (images, labels) or folder, got {describe(data)}")
     names = _check_dataset_names(datasets, data)
     seed, batch_size = check_int(seed, "seed", low=0), check_int(batch_size, "batch_size", low=1)
-    if not isinstance(preprocess, bool):
-        raise TypeError(f"preprocess must be True or False, got {preprocess!r}")
+    check_bool(preprocess, "preprocess")
     user = {name: user_set(name, spec, progress=progress) for name, spec in data.items()}  # bad data fails early
     classifiers = _check_models(models)
     log = _logger(progress)

@@ -8,7 +8,7 @@
 >>> clf.top_k(list_samples()[0], k=2)         # doctest: +SKIP
 [(0, 0.9993), (6, 0.0004)]
 
-The model runs through one of the runtimes of :mod:`handdigits.runtime`:
+The model is loaded, checked and run by a :class:`handdigits.adapter.ModelAdapter`:
 
 - the bundled model, and any model with a ``.tflite`` beside it recorded (with
   its SHA-256) in ``metadata.json``, runs on LiteRT for every batch size, so
@@ -19,7 +19,8 @@ The model runs through one of the runtimes of :mod:`handdigits.runtime`:
   ``$XDG_CACHE_HOME/handdigits/tflite`` under the model file's SHA-256, with the
   conversion's own SHA-256 beside it; a cached file that fails that check or
   disagrees with the Keras model on probe images (truncated, empty, another
-  model's) is rebuilt, and an unwritable cache is reported once by a warning;
+  model's) is rebuilt, and an unwritable cache is reported once by a warning
+  (:mod:`handdigits.tflite_cache`);
 - a live ``keras.Model`` (passed to ``Classifier(net)``, or handed out by
   :attr:`Classifier.model`) always runs through TensorFlow, reading its current
   weights, so ``net.set_weights(...)`` is seen by every later call.
@@ -27,30 +28,31 @@ The model runs through one of the runtimes of :mod:`handdigits.runtime`:
 The model is checked once, when the ``Classifier`` is built: file hashes,
 shapes, finite outputs (NaN weights are an error) and whether it outputs
 probabilities or logits.  All paths give the same probabilities to about 1e-6.
-A ``Classifier`` is safe to share between threads.
+
+A ``Classifier`` is safe to share between threads, and can be pickled to run
+in other processes (multiprocessing, Spark, Ray, Dask): the bundled model and
+model files travel as their path and SHA-256 (checked again when unpickled),
+a live ``keras.Model`` as the bytes of its ``.keras`` file.  Every prediction
+method takes iterables and generators of images too, and runs any input in
+chunks of :data:`handdigits.inputs.CHUNK` images, so memory stays bounded.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shutil
-import threading
-import warnings
-from pathlib import Path
+import sys
 
 import numpy as np
 
 from . import decision
-from .preprocess import MNIST_SIZE, mnist_from_array
+from .adapter import SMALL_BATCH, ModelAdapter  # noqa: F401  (SMALL_BATCH kept importable)
+from .export import EXPORT_FORMATS, export_model  # noqa: F401  (EXPORT_FORMATS kept importable)
+from .inputs import check_preprocess, chunks, prepare
+from .model_files import load_keras as _load_keras  # noqa: F401  (kept importable for scripts)
 from .runtime import CHUNK as _CHUNK  # noqa: F401  (kept importable)
-from .runtime import OUTPUTS, convert_to_tflite, from_keras, from_tflite, litert_available, probe_images
-from .validation import check_images, check_mnist_batch, describe
+from .validation import check_bool, check_choice, check_int, describe
 
 NUM_CLASSES = 10
-EXPORT_FORMATS = ("keras", "saved_model", "tflite", "onnx")
-SMALL_BATCH = 16  # up to this many images go through the TFLite runtime when the Keras model runs the rest
 
 
 class Classifier:
@@ -74,7 +76,7 @@ class Classifier:
             always answers a digit; a number in [0, 1] answers -1 where the
             :meth:`confidence` (the probability that the top digit is right,
             "not a digit" included for models that have it) is below it;
-            ``"auto"`` takes the threshold recorded in the model's metadata
+            ``"auto"`` takes the limits recorded in the model's metadata
             (chosen on validation data to answer 99.5 % of digits).
 
     Raises:
@@ -85,56 +87,17 @@ class Classifier:
     """
 
     def __init__(self, model=None, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None):
-        if not isinstance(preprocess, bool):
-            raise TypeError(f"preprocess must be True or False, got {preprocess!r}")
-        if not isinstance(fast_path, bool):
-            raise TypeError(f"fast_path must be True or False, got {fast_path!r}")
-        self._preprocess = preprocess
-        self._metadata = None
-        self._keras = None  # the keras.Model; loaded on demand when LiteRT runs a shipped .tflite
-        self._file = None  # the model file (Path or Traversable) it is loaded from
-        self._sha256 = None  # the model file's SHA-256: key of the TFLite cache
-        self._what = "the Keras model"
-        self._lite = None if fast_path else False  # LiteRT runtime; None: not built yet; False: not used
-        self._lite_only = False  # True: LiteRT runs every batch (a shipped .tflite)
-        self._tf = None  # the TensorFlow runtime, built on first use
-        self._live = False  # True: the keras.Model is the caller's; always run it, never a snapshot
-        self._lock = threading.Lock()
-        if model is None:
-            from .weights import bundled, verified_model_file
-
-            self._file, self._metadata = verified_model_file()
-            self._open(bundled(), "the bundled model", fast_path)
-        elif isinstance(model, (str, os.PathLike)):
-            self._file, self._metadata, self._sha256 = _model_path(model)
-            self._open(Path(model).parent, repr(str(model)), fast_path)
-        else:
+        check_bool(preprocess, "preprocess"), check_bool(fast_path, "fast_path")
+        if model is not None and not isinstance(model, (str, os.PathLike)):
             import keras
 
             if not isinstance(model, keras.Model):
                 raise TypeError(
                     f"model must be None (bundled model), a path to a .keras file or a keras.Model, got {describe(model)}"
                 )
-            self._keras = _check_model(model)
-            self._live = True
-            self._lite = False
-            self._compiled()  # checks the weights and outputs now
-        self._min_confidence = _min_confidence(min_confidence, self._metadata)
-
-    def _open(self, directory, what: str, fast_path: bool) -> None:
-        """Set up a model file: LiteRT on its verified ``.tflite`` when there is one, else load the Keras model."""
-        self._what = what
-        if self._sha256 is None:
-            self._sha256 = (self._metadata or {}).get("sha256")
-        lite = _verified_tflite(directory, self._metadata) if fast_path else None
-        if lite is not None and litert_available():
-            self._lite = from_tflite(lite, source=f"{what} (TFLite)")  # checked: shapes, finite outputs
-            self._lite_only = True
-        else:
-            self._keras = _check_model(_load_keras(self._file, what))
-            if lite is not None:  # no LiteRT: TensorFlow's interpreter runs the shipped .tflite for small batches
-                self._lite = from_tflite(lite, source=f"{what} (TFLite)")
-            self._compiled()
+        self._preprocess = preprocess
+        self._model = ModelAdapter(model, fast_path=fast_path)
+        self._min_confidence, self._max_not_digit = _reject_limits(min_confidence, self._model.metadata)
 
     @classmethod
     def load(cls, path, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None) -> "Classifier":
@@ -158,31 +121,36 @@ class Classifier:
 
         Handing the model out makes it live: from then on this classifier runs
         it through TensorFlow, so changes to its weights are seen by every call
-        (never a stale fast path).
+        (never a stale fast path), and pickling carries its current weights.
         """
-        model = self._keras_model()
-        self._live = True
+        model = self._model.keras_model()
+        self._model.live = True
         return model
 
     @property
     def metadata(self) -> dict | None:
         """Training metadata (``metadata.json``) when known, else ``None``."""
-        return self._metadata
+        return self._model.metadata
 
     @property
     def backend(self) -> str:
         """The runtime that answers single images: ``"litert"`` or ``"tensorflow"``."""
-        return self._runtime(1).backend
+        return self._model.runtime(1).backend
+
+    @property
+    def min_confidence(self) -> float | None:
+        """The confidence limit of :meth:`predict` (``None``: none)."""
+        return self._min_confidence
+
+    max_not_digit = property(lambda self: self._max_not_digit,
+                             doc='The "not a digit" limit of :meth:`predict` (``None``: none; set by "auto").')
 
     def __repr__(self) -> str:
-        name = (self._metadata or {}).get("architecture", {}).get("name")
-        if name is None:
-            name = self._keras.name if self._keras is not None else self._what
-        return f"Classifier(model={name!r}, preprocess={self._preprocess})"
+        return f"Classifier(model={self._model.name!r}, preprocess={self._preprocess})"
 
     # ------------------------------------------------------------------ prediction
 
-    def predict_proba(self, x, *, preprocess: bool | None = None, errors: str = "raise") -> np.ndarray:
+    def predict_proba(self, x, *, preprocess: bool | None = None, errors: str = "raise", progress: bool = False) -> np.ndarray:
         """Digit probabilities: which digit it is, if it is one.
 
         For a model with a "not a digit" output the ten digit probabilities are
@@ -192,17 +160,22 @@ class Classifier:
         Args:
             x: one image or several (see :func:`handdigits.validation.check_images`):
                 a path, encoded image bytes, a PIL image, an array ``(H, W)``,
-                ``(H, W, 1|3|4)``, a batch ``(N, H, W[, C])``, or a list of these.
+                ``(H, W, 1|3|4)``, a batch ``(N, H, W[, C])``, a list of these,
+                or any iterable of single images (a generator: read in chunks).
             preprocess: ``None`` uses the instance default.
             errors: ``"raise"`` (default): an image that cannot be read (no ink
                 found, undecodable file in a list) raises ``ValueError`` naming it;
                 ``"mark"``: its row is all NaN and the other images are answered
                 (the reasons: :func:`handdigits.preprocess.to_mnist_batch`).
+            progress: show a progress bar (tqdm, on stderr) while the chunks run.
 
         Returns:
             float32 ``(10,)`` for one image, ``(N, 10)`` for several; rows sum to 1.
+
+        >>> clf.predict_proba(np.zeros((3, 28, 28), np.uint8), preprocess=False).shape   # doctest: +SKIP
+        (3, 10)
         """
-        raw, single = self._raw(x, preprocess, errors)
+        raw, single = self._raw(x, preprocess, errors, progress)
         proba = decision.digit_proba(raw).astype(np.float32)
         return proba[0] if single else proba
 
@@ -227,7 +200,8 @@ class Classifier:
         c = decision.confidence(raw)
         return float(c[0]) if single else c
 
-    def answer(self, x, *, preprocess: bool | None = None, errors: str = "raise") -> "decision.Answers":
+    def answer(self, x, *, preprocess: bool | None = None, errors: str = "raise",
+               progress: bool = False) -> "decision.Answers":
         """Labels, digit probabilities, confidence and "not a digit" at once, from one forward pass.
 
         What :meth:`predict`, :meth:`predict_proba`, :meth:`confidence` and
@@ -235,26 +209,26 @@ class Classifier:
         web service answering one request): always in batch form, ``N`` rows
         even for one image.  See :class:`handdigits.decision.Answers`.
         """
-        raw, _ = self._raw(x, preprocess, errors)
-        return decision.answers(raw, self._min_confidence)
+        raw, _ = self._raw(x, preprocess, errors, progress)
+        return decision.answers(raw, self._min_confidence, self._max_not_digit)
 
-    @property
-    def min_confidence(self) -> float | None:
-        """The reject threshold of :meth:`predict` (``None``: never reject)."""
-        return self._min_confidence
-
-    def predict(self, x, *, preprocess: bool | None = None, errors: str = "raise"):
+    def predict(self, x, *, preprocess: bool | None = None, errors: str = "raise", progress: bool = False):
         """The most likely digit: an ``int`` for one image, an int64 array ``(N,)`` for several.
 
-        With ``errors="mark"`` an image that cannot be read gets -1 instead of raising;
-        with ``min_confidence`` set, so does an image whose :meth:`confidence` is
-        below it (not a digit, or too unsure).
+        Takes what :meth:`predict_proba` takes, generators included (run in
+        chunks, so 200,000 images never make one large copy), and
+        ``progress=True`` for a progress bar.  With ``errors="mark"`` an image
+        that cannot be read gets -1 instead of raising; with ``min_confidence``
+        set, so does an image whose :meth:`confidence` is below it (not a
+        digit, or too unsure).
 
         >>> clf.predict([digit_image, blank_page], errors="mark")   # doctest: +SKIP
         array([ 7, -1])
+        >>> clf.predict(Image.open(p) for p in paths)               # doctest: +SKIP
+        array([3, 1, 4, ...])
         """
-        raw, single = self._raw(x, preprocess, errors)
-        labels = decision.decide(raw, self._min_confidence)
+        raw, single = self._raw(x, preprocess, errors, progress)
+        labels = decision.decide(raw, self._min_confidence, self._max_not_digit)
         return int(labels[0]) if single else labels
 
     def top_k(self, x, k: int = 3, *, preprocess: bool | None = None, errors: str = "raise"):
@@ -264,132 +238,54 @@ class Classifier:
         for several.  ``k`` is an integer in 1..10.  With ``errors="mark"`` an
         image that cannot be read gets ``[]``.
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= NUM_CLASSES:
-            raise ValueError(f"k must be an integer between 1 and {NUM_CLASSES}, got {k!r}")
+        k = check_int(k, "k", low=1, high=NUM_CLASSES)
         raw, single = self._raw(x, preprocess, errors)
         proba = decision.digit_proba(raw)
         order = np.argsort(-np.nan_to_num(proba, nan=-1.0), axis=1, kind="stable")[:, : int(k)]
         result = [[] if np.isnan(row).any() else [(int(d), float(row[d])) for d in idx] for idx, row in zip(order, proba)]
         return result[0] if single else result
 
-    def _raw(self, x, preprocess, errors) -> tuple[np.ndarray, bool]:
-        """The model's outputs ``(N, C)`` for any accepted input (NaN rows for marked failures)."""
-        batch, single, reasons = self._batch(x, preprocess, errors)
-        return self._forward_marked(batch, reasons), single
+    # ------------------------------------------------------------------ the forward pass
+
+    def _raw(self, x, preprocess, errors, progress: bool = False) -> tuple[np.ndarray, bool]:
+        """The model's outputs ``(N, C)`` for any accepted input (NaN rows for marked failures), chunk by chunk."""
+        check_choice(errors, "errors", ("raise", "mark"))
+        preprocess = check_preprocess(preprocess, self._preprocess)
+        check_bool(progress, "progress")
+        parts, total = chunks(x)
+        outs, start, single = [], 0, False
+        with _progress_bar(total, progress) as bar:
+            for part in parts:
+                try:
+                    batch, single, reasons = prepare(part, preprocess, errors)
+                except (ValueError, TypeError, FileNotFoundError) as exc:
+                    if start == 0:
+                        raise
+                    raise _located(exc, f"in images {start}..{start + len(part) - 1}") from exc
+                outs.append(self._forward_marked(batch, reasons))
+                start += len(batch)
+                bar.update(len(batch))
+        return (outs[0] if len(outs) == 1 else np.concatenate(outs)), single
 
     def _forward_marked(self, batch: np.ndarray, reasons) -> np.ndarray:
         """:meth:`_forward` on the images that were read; NaN rows for the others (``reasons`` not None)."""
-        if reasons is None:
+        ok = None if reasons is None else np.array([r is None for r in reasons], bool)
+        if ok is None or ok.all():
             return self._forward(batch)
-        ok = np.array([r is None for r in reasons], bool)
-        if ok.all():
-            return self._forward(batch)
-        out = None
-        if ok.any():
-            part = self._forward(batch[ok])
-            out = np.full((len(batch), part.shape[1]), np.nan, np.float32)
-            out[ok] = part
-        else:
-            out = np.full((len(batch), NUM_CLASSES), np.nan, np.float32)
+        if not ok.any():
+            return np.full((len(batch), NUM_CLASSES), np.nan, np.float32)
+        part = self._forward(batch[ok])
+        out = np.full((len(batch), part.shape[1]), np.nan, np.float32)
+        out[ok] = part
         return out
 
-    def _batch(self, x, preprocess, errors: str = "raise") -> tuple[np.ndarray, bool, list | None]:
-        """Any accepted input -> float32 (N, 28, 28, 1) in [0, 255], whether it was one image, and the
-        reasons images failed (``errors="mark"``; ``None`` when none was marked)."""
-        from .preprocess import to_mnist_batch
-        from .validation import check_choice
-
-        check_choice(errors, "errors", ("raise", "mark"))
-        if preprocess is None:
-            preprocess = self._preprocess
-        elif not isinstance(preprocess, bool):
-            raise TypeError(f"preprocess must be True, False or None, got {preprocess!r}")
-        if preprocess and errors == "mark":
-            if isinstance(x, (list, tuple)):
-                prepared, single = to_mnist_batch(x, errors="mark"), False
-            else:
-                images, single = check_images(x)
-                prepared = to_mnist_batch(images if isinstance(images, list) else list(images), errors="mark")
-            return prepared.images[..., None].astype(np.float32), single, prepared.reasons
-        images, single = check_images(x)
-        if preprocess:
-            out = np.empty((len(images), MNIST_SIZE, MNIST_SIZE, 1), np.float32)
-            for i, image in enumerate(images):
-                try:
-                    out[i, :, :, 0] = mnist_from_array(image)
-                except ValueError as exc:
-                    raise type(exc)(exc.args[0] if single else f"image {i} of {len(images)}: {exc}") from None
-            return out, single, None
-        if isinstance(images, list):
-            images = [_mnist_shaped(a, i, single) for i, a in enumerate(images)]
-            return check_mnist_batch(np.stack(images)), single, None
-        if images.ndim == 3:
-            images = images[..., None]
-        if images.shape[1:] != (MNIST_SIZE, MNIST_SIZE, 1):
-            raise ValueError(
-                f"preprocess=False needs MNIST-format images (28, 28) or (28, 28, 1), got {describe(images)}; "
-                "use preprocess=True for other images"
-            )
-        return check_mnist_batch(images), single, None
-
     def _forward(self, batch: np.ndarray) -> np.ndarray:
-        """float32 (N, 28, 28, 1) -> float32 (N, C) probabilities over the model's C outputs (rows sum to 1).
-
-        ``C`` is 10, or 11 for a model with a "not a digit" output.
-        """
-        runtime = self._runtime(len(batch))
-        scores = runtime(batch)
-        finite = np.isfinite(scores).all(axis=1)
-        if not finite.all():
-            bad = np.flatnonzero(~finite)
-            raise ValueError(
-                f"the model gave non-finite scores (NaN or inf) for {len(bad)} of {len(batch)} image(s) "
-                f"(first: {bad[:5].tolist()}); its weights are probably corrupt"
-            )
-        if not runtime.probabilities:
-            scores = np.exp(scores - scores.max(axis=1, keepdims=True))  # logits -> softmax
-        return scores / scores.sum(axis=1, keepdims=True)
-
-    def _runtime(self, n: int):
-        """The runtime for a batch of ``n`` images."""
-        if not self._live:
-            lite = self._lite_runner()
-            if lite is not None and (self._lite_only or n <= SMALL_BATCH):
-                return lite
-        return self._compiled()
-
-    def _keras_model(self):
-        """The ``keras.Model``, loaded (and checked) on first use when LiteRT runs a shipped ``.tflite``."""
-        if self._keras is None:
-            with self._lock:
-                if self._keras is None:
-                    model = _check_model(_load_keras(self._file, self._what))
-                    if self._lite:
-                        _check_agreement(model, self._lite, self._what)
-                    self._keras = model
-        return self._keras
-
-    def _compiled(self):
-        """The TensorFlow runtime (the model as a ``tf.function``, traced once, thread-safe)."""
-        if self._tf is None:
-            model = self._keras_model()
-            with self._lock:
-                if self._tf is None:
-                    self._tf = from_keras(model, source=self._what)
-        return self._tf
-
-    def _lite_runner(self):
-        """The LiteRT runtime: shipped, or a (cached) conversion built on first use; ``None`` when not used."""
-        if self._lite is None:
-            model = self._keras_model()
-            with self._lock:
-                if self._lite is None:
-                    self._lite = _converted_tflite(model, self._sha256, self._what) or False
-        return self._lite or None
+        """float32 (N, 28, 28, 1) -> float32 (N, C) probabilities (see :meth:`ModelAdapter.forward`)."""
+        return self._model.forward(batch)
 
     # ------------------------------------------------------------------ export
 
-    def export(self, path, format: str = "keras", *, overwrite: bool = False) -> Path:
+    def export(self, path, format: str = "keras", *, overwrite: bool = False):
         """Write the model to ``path`` and return it as a ``Path``.
 
         Formats: ``"keras"`` (a ``.keras`` file, loadable with :meth:`load`),
@@ -406,43 +302,7 @@ class Classifier:
             FileExistsError: ``path`` exists and ``overwrite`` is False.
             FileNotFoundError: the directory ``path`` goes into does not exist.
         """
-        if format not in EXPORT_FORMATS:
-            raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {format!r}")
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"path must be a str or os.PathLike, got {describe(path)}")
-        if not isinstance(overwrite, bool):
-            raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
-        path = Path(path)
-        if format == "keras" and path.suffix != ".keras":
-            raise ValueError(f"a Keras model file must end in .keras, got {str(path)!r}")
-        if not path.parent.is_dir():
-            raise FileNotFoundError(f"cannot export to {str(path)!r}: directory {str(path.parent)!r} does not exist")
-        if path.exists() or path.is_symlink():
-            if not overwrite:
-                raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
-            if path.is_dir() and not (format == "saved_model" and (path / "saved_model.pb").is_file()):
-                raise FileExistsError(f"{str(path)!r} is a directory that is not a SavedModel; not replacing it")
-        suffix = ".keras" if format == "keras" else ""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp{suffix}")
-        try:
-            if format == "keras":
-                self._keras_model().save(tmp)
-            elif format == "saved_model":
-                self._keras_model().export(str(tmp), format="tf_saved_model", verbose=False)
-            elif format == "onnx":
-                self._keras_model().export(str(tmp), format="onnx", verbose=False)
-            else:
-                lite = None if self._live else self._lite_runner()
-                tmp.write_bytes(lite.data if lite is not None else convert_to_tflite(self._keras_model()))
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        finally:
-            if tmp.is_dir():
-                shutil.rmtree(tmp, ignore_errors=True)
-            elif tmp.exists():
-                tmp.unlink()
-        return path
+        return export_model(self._model, path, format, overwrite=overwrite)
 
     # ------------------------------------------------------------------ numbers
 
@@ -485,176 +345,51 @@ class Classifier:
         return read_batch(self, images, max_digits=max_digits, expected_length=expected_length)
 
 
-# ---------------------------------------------------------------------- TFLite
-
-AGREEMENT = 1e-4  # a TFLite conversion must match its Keras model this closely on the probe images
-
-
-def _verified_tflite(directory, metadata) -> bytes | None:
-    """The ``.tflite`` recorded in ``metadata`` (``{"tflite": {"file", "sha256"}}``), checked; ``None`` if none."""
-    entry = (metadata or {}).get("tflite")
-    if entry is None:
-        return None
-    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("file", "sha256")):
-        raise ValueError(f"metadata.json in {directory}: 'tflite' must be an object with string 'file' and 'sha256'")
-    name = entry["file"]
-    if "/" in name or "\\" in name or name in ("", ".", ".."):
-        raise ValueError(f"metadata.json in {directory}: 'tflite' file must be a plain file name, got {name!r}")
-    source = directory / name
-    if not source.is_file():
-        raise FileNotFoundError(f"TFLite model not found: {source} (recorded in metadata.json; reinstall or re-bundle)")
-    from .weights import read_verified
-
-    return read_verified(source, entry["sha256"], "TFLite model")
+def _located(exc: Exception, where: str) -> Exception:
+    """``exc`` again, its message prefixed with ``where`` (the chunk of a stream it happened in)."""
+    try:
+        return type(exc)(f"{where}: {exc}")
+    except TypeError:  # an exception class that takes other arguments
+        return ValueError(f"{where}: {type(exc).__name__}: {exc}")
 
 
-def _check_agreement(model, lite, what: str) -> None:
-    """Raise ValueError unless the LiteRT runtime ``lite`` and the Keras ``model`` agree on the probe images."""
-    probe = probe_images()
-    expected = np.asarray(model(probe if len(model.input_shape) == 4 else probe[..., 0], training=False))
-    got = lite(probe)
-    if got.shape != expected.shape or not np.allclose(got, expected, rtol=AGREEMENT, atol=AGREEMENT):
-        raise ValueError(f"the TFLite model of {what} disagrees with its Keras model: it is another model's")
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
 
 
-def _converted_tflite(model, sha256: str | None, what: str):
-    """A LiteRT runtime for ``model``: the cached conversion when it checks out, else a fresh (cached) one.
+def _progress_bar(total, enabled: bool):
+    """A tqdm progress bar on stderr counting images (a no-op object when not ``enabled``)."""
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
 
-    A cache entry is ``<model sha256>.tflite`` plus ``<model sha256>.json``
-    recording the model's and the conversion's SHA-256; it is used only when
-    both hashes match and it agrees with ``model`` on the probe images, and is
-    rebuilt otherwise (truncated, empty, foreign or tampered files).
-    Returns ``None`` when the conversion fails (the TensorFlow runtime answers).
+    return tqdm(total=total, desc="handdigits", unit="img", file=sys.stderr)
+
+
+def _reject_limits(value, metadata) -> tuple[float | None, float | None]:
+    """``(min_confidence, max_not_digit)`` for ``min_confidence``: ``None``, a number in [0, 1], or ``"auto"``.
+
+    ``"auto"`` reads both limits recorded in the model's metadata
+    (``metadata["reject"]``; ``max_not_digit`` may be absent: no such limit).
     """
-    from .datasets.paths import cache_home
-
-    cached = cache_home() / "tflite" / f"{sha256}.tflite" if sha256 else None
-    if cached is not None and cached.is_file():
-        try:
-            record = json.loads(cached.with_suffix(".json").read_text(encoding="utf-8"))
-            data = cached.read_bytes()
-            if record.get("model_sha256") == sha256 and record.get("sha256") == hashlib.sha256(data).hexdigest():
-                lite = from_tflite(data, source=f"{what} (cached TFLite)")
-                _check_agreement(model, lite, what)
-                return lite
-        except (OSError, ValueError, AttributeError, RuntimeError):
-            pass  # a bad cache entry: rebuild it
-    try:
-        data = convert_to_tflite(model)
-        lite = from_tflite(data, source=f"{what} (TFLite)")
-        _check_agreement(model, lite, what)
-    except Exception as exc:  # noqa: BLE001 - any converter failure: TensorFlow answers instead
-        warnings.warn(f"TFLite conversion of {what} failed, TensorFlow answers every call ({exc})", RuntimeWarning, stacklevel=4)
-        return None
-    if cached is not None:
-        _write_cache(cached, data, sha256)
-    return lite
-
-
-def _write_cache(cached: Path, data: bytes, sha256: str) -> None:
-    """Write a cache entry atomically (temporary files, then renames); warn once if the cache is unwritable."""
-    record = {"model_sha256": sha256, "sha256": hashlib.sha256(data).hexdigest()}
-    tag = f"{os.getpid()}.{threading.get_ident()}.tmp"
-    tmps = [cached.with_name(f"{cached.name}.{tag}"), cached.with_name(f"{cached.stem}.json.{tag}")]
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmps[0].write_bytes(data)
-        tmps[1].write_text(json.dumps(record), encoding="utf-8")
-        os.replace(tmps[0], cached)
-        os.replace(tmps[1], cached.with_suffix(".json"))
-    except OSError as exc:
-        warnings.warn(
-            f"cannot write the TFLite cache in {cached.parent} ({type(exc).__name__}); every new process converts "
-            "the model again (set XDG_CACHE_HOME to a writable directory)",
-            RuntimeWarning,
-            stacklevel=5,
-        )
-    finally:
-        for tmp in tmps:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-
-
-# ---------------------------------------------------------------------- loading
-
-
-def _load_keras(model_file, what: str):
-    """Load a .keras file (Path or Traversable) with safe_mode=True."""
-    import zipfile
-    from importlib.resources import as_file
-
-    import keras
-
-    with as_file(model_file) as local:
-        try:
-            return keras.saving.load_model(local, compile=False, safe_mode=True)
-        except (ValueError, TypeError, OSError, KeyError, zipfile.BadZipFile) as exc:
-            raise ValueError(f"cannot load {what} ({local}): {type(exc).__name__}: {exc}") from exc
-
-
-def _model_path(path) -> tuple[Path, dict | None, str]:
-    """``(model file, metadata or None, the file's SHA-256)`` for a ``.keras`` path, checked."""
-    from .weights import METADATA, read_metadata, verified_model_file
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"model file not found: {str(path)!r}")
-    if path.suffix != ".keras":
-        raise ValueError(f"expected a Keras 3 model file ending in .keras, got {str(path)!r}")
-    metadata = None
-    if (path.parent / METADATA).is_file():
-        try:
-            names_this_file = read_metadata(path.parent).get("file") == path.name
-        except ValueError as exc:
-            raise ValueError(f"{path.parent / METADATA} is malformed, so {path.name} cannot be checked: {exc}") from exc
-        if names_this_file:
-            _, metadata = verified_model_file(path.parent)
-    sha256 = metadata["sha256"].lower() if metadata else hashlib.sha256(path.read_bytes()).hexdigest()
-    return path, metadata, sha256
-
-
-def _check_model(model):
-    try:
-        in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
-    except (AttributeError, ValueError, TypeError) as exc:
-        raise ValueError(f"model must be a built keras.Model with one input and one output ({exc})") from exc
-    if in_shape[1:] not in ((MNIST_SIZE, MNIST_SIZE, 1), (MNIST_SIZE, MNIST_SIZE)) or out_shape[1:] not in (
-        (n,) for n in OUTPUTS
-    ):
-        raise ValueError(
-            f"model must map (N, 28, 28, 1) or (N, 28, 28) images to (N, 10) or (N, 11) scores, "
-            f"got input {in_shape} and output {out_shape}"
-        )
-    return model
-
-
-
-def _mnist_shaped(a: np.ndarray, i: int, single: bool) -> np.ndarray:
-    if a.ndim == 3 and a.shape[-1] == 1:
-        a = a[..., 0]
-    if a.shape != (MNIST_SIZE, MNIST_SIZE):
-        where = "" if single else f"image {i}: "
-        raise ValueError(
-            f"{where}preprocess=False needs MNIST-format images (28, 28) or (28, 28, 1), got {describe(a)}; "
-            "use preprocess=True for other images"
-        )
-    return a[..., None]
-
-
-def _min_confidence(value, metadata) -> float | None:
-    """Check ``min_confidence``: ``None``, a number in [0, 1], or ``"auto"`` (from the metadata)."""
     from .validation import check_number
 
     if value is None:
-        return None
+        return None, None
     if isinstance(value, str):
         if value != "auto":
             raise ValueError(f"min_confidence must be None, a number in [0, 1] or 'auto', got {value!r}")
-        recorded = ((metadata or {}).get("reject") or {}).get("min_confidence")
-        if recorded is None:
+        recorded = (metadata or {}).get("reject") or {}
+        if recorded.get("min_confidence") is None:
             raise ValueError("min_confidence='auto' needs a threshold recorded in the model's metadata "
                              "(metadata['reject']['min_confidence']); this model has none: pass a number")
-        return float(recorded)
-    return float(check_number(value, "min_confidence", low=0.0, high=1.0))
+        limit = recorded.get("max_not_digit")
+        return float(recorded["min_confidence"]), None if limit is None else float(limit)
+    return float(check_number(value, "min_confidence", low=0.0, high=1.0)), None

@@ -32,7 +32,7 @@ import io
 
 import numpy as np
 
-from .validation import check_image_array
+from .validation import check_image_array, check_int
 
 #: corruption name -> one-line description (order defines the seed index)
 CORRUPTIONS = {
@@ -159,8 +159,7 @@ def corrupt(images, name: str, seed: int = 0) -> np.ndarray:
     """
     if not isinstance(name, str) or name not in CORRUPTIONS:
         raise ValueError(f"unknown corruption {name!r}; choose from {', '.join(CORRUPTIONS)}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_int(seed, "seed", low=0)
     x = check_image_array(images, min_ndim=3, max_ndim=4, name="corrupt")
     if x.ndim == 4 and x.shape[-1] != 1:
         raise ValueError(f"corrupt: expected (N, H, W) or (N, H, W, 1) grayscale images, got shape {x.shape}")

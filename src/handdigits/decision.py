@@ -12,7 +12,16 @@ for both kinds:
 - :func:`confidence`: the probability that the top digit is the right
   answer, ``P(digit) × P(top digit | digit)`` — the raw top digit output;
 - :func:`decide`: the top digit, or :data:`REJECTED` (-1) where the
-  confidence is below a threshold.
+  confidence is below a threshold or the "not a digit" probability above
+  one;
+- :func:`reject_rule`: those two thresholds chosen on digits that should be
+  answered (the ``"auto"`` rule recorded with a trained model).
+
+The two thresholds do different jobs.  ``max_not_digit`` catches things
+that are no digit at all (letters, shapes, scribbles): on held-out synthetic
+non-digits it rejects far more than a confidence threshold that answers as
+many real digits.  ``min_confidence`` catches digits the model finds
+ambiguous, where it would otherwise be wrong most often.
 
 Rows of NaN (images that could not be read, see ``errors="mark"``) stay NaN
 and decide to -1.
@@ -33,6 +42,8 @@ import numpy as np
 
 NUM_DIGITS = 10
 REJECTED = -1  # the label given to unreadable, rejected and "not a digit" images
+AUTO_COVERAGE = 0.995  # the "auto" rule answers this share of validation digits ...
+AUTO_CONFIDENCE_COVERAGE = 0.999  # ... and its confidence limit alone this share (see reject_rule)
 
 
 def _raw(raw) -> np.ndarray:
@@ -69,14 +80,17 @@ def confidence(raw) -> np.ndarray:
     return out
 
 
-def decide(raw, min_confidence: float | None = None) -> np.ndarray:
-    """``(N,)`` int64: the top digit, or :data:`REJECTED` where unreadable or below ``min_confidence``."""
+def decide(raw, min_confidence: float | None = None, max_not_digit: float | None = None) -> np.ndarray:
+    """``(N,)`` int64: the top digit, or :data:`REJECTED` where unreadable, below
+    ``min_confidence`` or above ``max_not_digit`` (either may be ``None``: no limit)."""
     raw = _raw(raw)
     labels = np.full(len(raw), REJECTED, dtype=np.int64)
     ok = ~np.isnan(raw).any(axis=1)
     labels[ok] = raw[ok, :NUM_DIGITS].argmax(axis=1)
     if min_confidence is not None:
         labels[ok & ~(confidence(raw) >= min_confidence)] = REJECTED
+    if max_not_digit is not None:
+        labels[ok & ~(not_digit_proba(raw) <= max_not_digit)] = REJECTED
     return labels
 
 
@@ -95,11 +109,11 @@ class Answers:
     not_digit: np.ndarray
 
 
-def answers(raw, min_confidence: float | None = None) -> Answers:
-    """:class:`Answers` from the model's raw outputs."""
+def answers(raw, min_confidence: float | None = None, max_not_digit: float | None = None) -> Answers:
+    """:class:`Answers` from the model's raw outputs (thresholds as in :func:`decide`)."""
     raw = _raw(raw)
-    return Answers(decide(raw, min_confidence), digit_proba(raw).astype(np.float32), confidence(raw),
-                   not_digit_proba(raw))
+    return Answers(decide(raw, min_confidence, max_not_digit), digit_proba(raw).astype(np.float32),
+                   confidence(raw), not_digit_proba(raw))
 
 
 def threshold_for_coverage(conf, coverage: float) -> float:
@@ -114,6 +128,33 @@ def threshold_for_coverage(conf, coverage: float) -> float:
         raise ValueError(f"need confidences and a coverage in (0, 1], got {conf.size} values and {coverage!r}")
     k = int(np.ceil(coverage * conf.size))
     return float(conf[k - 1])
+
+
+def reject_rule(raw, coverage: float = AUTO_COVERAGE, confidence_coverage: float = AUTO_CONFIDENCE_COVERAGE) -> dict:
+    """The ``"auto"`` thresholds: answer ``coverage`` of these digits, most of the budget for "not a digit".
+
+    ``raw`` are model outputs for digits that should all be answered (e.g.
+    MNIST validation digits).  ``min_confidence`` alone would answer
+    ``confidence_coverage`` of them; ``max_not_digit`` is then the smallest
+    "not a digit" limit that, together with it, still answers ``coverage``
+    of them.  For a 10-class model (no "not a digit" output) only
+    ``min_confidence`` is set, at ``coverage``.  Returns
+    ``{"min_confidence": float, "max_not_digit": float | None}``.
+
+    >>> raw = np.array([[0.9, 0.1] + [0.0] * 8 + [0.0]] * 3 + [[0.6, 0.0] + [0.0] * 8 + [0.4]])
+    >>> reject_rule(raw, coverage=0.75, confidence_coverage=1.0)
+    {'min_confidence': 0.6, 'max_not_digit': 0.0}
+    """
+    raw = _raw(raw)
+    if not 0 < coverage <= confidence_coverage <= 1:
+        raise ValueError(f"need 0 < coverage <= confidence_coverage <= 1, got {coverage!r} and {confidence_coverage!r}")
+    conf = confidence(raw)
+    if raw.shape[1] == NUM_DIGITS:
+        return {"min_confidence": threshold_for_coverage(conf, coverage), "max_not_digit": None}
+    t = threshold_for_coverage(conf, confidence_coverage)
+    kept = np.sort(not_digit_proba(raw)[conf >= t])
+    k = int(np.ceil(coverage * len(raw)))
+    return {"min_confidence": t, "max_not_digit": float(kept[min(k, kept.size) - 1])}
 
 
 def coverage_curve(conf, correct, thresholds=None) -> list[dict]:

@@ -10,7 +10,7 @@ import numpy as np
 from .validation import check_number, describe
 
 
-def _count(value, name: str) -> int:
+def _check_count(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer count, got {value!r} ({describe(value)})")
     return int(value)
@@ -23,8 +23,8 @@ def wilson_interval(errors: int, n: int, z: float = 1.959963984540054) -> tuple[
     ``n > 0``; the default ``z`` (the 97.5 % standard normal quantile) gives a
     95 % interval.  Returns ``(lower, upper)`` with ``lower <= errors / n <= upper``.
     """
-    n = _count(n, "n")
-    errors = _count(errors, "errors")
+    n = _check_count(n, "n")
+    errors = _check_count(errors, "errors")
     if n <= 0:
         raise ValueError(f"n must be positive, got {n}")
     if not 0 <= errors <= n:
@@ -73,7 +73,7 @@ def expected_calibration_error(proba, labels, bins: int = 15) -> float:
     labels = np.asarray(labels).reshape(-1)
     if proba.ndim != 2 or proba.shape[0] != labels.size or labels.size == 0:
         raise ValueError(f"expected probabilities (N, C) and N labels, got shapes {proba.shape} and {labels.shape}")
-    bins = _count(bins, "bins")
+    bins = _check_count(bins, "bins")
     if bins < 1:
         raise ValueError(f"bins must be >= 1, got {bins}")
     confidence = proba.max(axis=1)

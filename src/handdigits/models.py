@@ -14,8 +14,8 @@ CLASS_COUNTS = (NUM_CLASSES, NUM_CLASSES + 1)  # digits only, or digits + "not a
 
 # name -> (builder function name, one-line description, recipe defaults)
 _REGISTRY = {
-    "seed": (
-        "_seed",
+    "baseline": (
+        "_baseline",
         "plain CNN like the original coursework model: conv/pool x2, dense 128, dropout",
         {"epochs": 50, "batch_size": 32},
     ),
@@ -32,13 +32,26 @@ _REGISTRY = {
 }
 
 
+# earlier names still accepted (and found in saved metadata): "seed" collided with every seed= argument
+ALIASES = {"seed": "baseline"}
+
+
 def available() -> list[str]:
-    """Names accepted by :func:`build`."""
+    """Names accepted by :func:`build` (besides the old names in :data:`ALIASES`)."""
     return sorted(_REGISTRY)
 
 
-def describe(name: str) -> str:
+def canonical_name(name: str) -> str:
+    """The architecture's current name (``"seed"`` → ``"baseline"``); unknown names raise ``ValueError``."""
+    return _check(name)
+
+
+def description(name: str) -> str:
+    """One line saying what the named architecture is."""
     return _REGISTRY[_check(name)][1]
+
+
+describe = description  # the earlier name (validation.describe describes values, not architectures)
 
 
 def recipe_defaults(name: str) -> dict:
@@ -47,6 +60,7 @@ def recipe_defaults(name: str) -> dict:
 
 
 def _check(name: str) -> str:
+    name = ALIASES.get(name, name) if isinstance(name, str) else name
     if name not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(available())}")
     return name
@@ -60,7 +74,7 @@ def build(name: str = "bn_cnn", *, seed: int | None = None, classes: int = NUM_C
         seed: seeds weight initialisation (``keras.utils.set_random_seed``).
         classes: 10 (digits) or 11 (digits + "not a digit" at index 10).
     """
-    _check(name)
+    name = _check(name)
     if classes not in CLASS_COUNTS:
         raise ValueError(f"classes must be one of {CLASS_COUNTS}, got {classes!r}")
     import keras
@@ -75,7 +89,7 @@ def _inputs(keras):
     return inputs, keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
 
 
-def _seed(keras, classes):
+def _baseline(keras, classes):
     L = keras.layers
     inputs, x = _inputs(keras)
     x = L.Conv2D(32, 3, activation="relu")(x)
@@ -86,7 +100,7 @@ def _seed(keras, classes):
     x = L.Dense(128, activation="relu")(x)
     x = L.Dropout(0.5)(x)
     outputs = L.Dense(classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="seed")
+    return keras.Model(inputs, outputs, name="baseline")
 
 
 def _conv_bn(keras, x, filters, kernel, strides=1, padding="valid"):

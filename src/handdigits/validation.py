@@ -11,6 +11,9 @@ import numbers
 
 import numpy as np
 
+from .images import decode as decode_image
+from .images import is_image_source as _is_image_source
+
 
 def describe(x) -> str:
     """A short description of ``x`` for error messages."""
@@ -46,6 +49,11 @@ def check_image_array(x, *, min_ndim: int = 2, max_ndim: int = 4, name: str = "i
     if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
         raise ValueError(f"{name}: contains NaN or infinite values ({describe(x)})")
     return x
+
+
+def image_count(images) -> str:
+    """How many images a caller passed, for messages: ``"3"`` for a list, else a description of the value."""
+    return str(len(images)) if isinstance(images, list) else describe(images)
 
 
 def check_number(value, name: str, *, low=None, high=None, low_open: bool = False) -> float:
@@ -84,6 +92,15 @@ def check_int(value, name: str, *, low=None, high=None) -> int:
     if (low is not None and value < low) or (high is not None and value > high):
         bounds = f">= {low}" if high is None else (f"<= {high}" if low is None else f"in [{low}, {high}]")
         raise ValueError(f"{name} must be {bounds}, got {value}")
+    return value
+
+
+def check_bool(value, name: str, *, allow_none: bool = False) -> bool | None:
+    """Validate a ``True``/``False`` parameter (``None`` too with ``allow_none``); 0, 1 and strings are refused."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be {'True, False or None' if allow_none else 'True or False'}, got {value!r}")
     return value
 
 
@@ -204,88 +221,9 @@ ACCEPTED_IMAGES = (
 _CHANNELS = (1, 3, 4)
 
 
-def _is_image_source(x) -> bool:
-    """True for inputs that name or hold ONE encoded image (path, bytes, PIL image, Traversable)."""
-    if isinstance(x, (str, bytes, bytearray, memoryview)) or hasattr(x, "__fspath__"):
-        return True
-    if hasattr(x, "read_bytes") and hasattr(x, "is_file"):  # importlib.resources Traversable
-        return True
-    return type(x).__module__.startswith("PIL.") and hasattr(x, "getbands")
-
-
-def _pil_to_array(img) -> np.ndarray:
-    """A PIL image as an (H, W) or (H, W, 4) array (alpha kept only when present)."""
-    mode = img.mode
-    if mode in ("L", "I", "F") or mode.startswith("I;16"):
-        return np.asarray(img)
-    if "A" in mode or "a" in mode or "transparency" in img.info:
-        return np.asarray(img.convert("RGBA"))
-    return np.asarray(img.convert("L"))
-
-
-DECODE_MAX = 2048  # decoded images are reduced (integer factor) until their longer side is at most about this
-
-
-def _draft(img) -> None:
-    """Very large JPEGs are decoded at a reduced scale (DCT scaling: fast, little memory)."""
-    if img.format == "JPEG" and max(img.size) > 2 * DECODE_MAX:
-        f = max(img.size) // DECODE_MAX
-        img.draft(img.mode, (img.width // f, img.height // f))
-
-
-def _shrink(img):
-    """A decoded image reduced by an integer box filter when it is much larger than ``DECODE_MAX``.
-
-    Preprocessing works on at most a few hundred pixels, so a 36- or 144-megapixel
-    file is shrunk here, once, in 8-bit, before any array or float copy is made.
-    """
-    f = max(img.size) // DECODE_MAX
-    if f < 2:
-        return img
-    try:
-        return img.reduce(f)
-    except ValueError:  # a mode Pillow cannot reduce (e.g. palette): convert first
-        return img.convert("RGBA" if "transparency" in img.info else "RGB").reduce(f)
-
-
 def _decode(x, name: str) -> np.ndarray:
-    """Decode one path / bytes / PIL image / Traversable into a numpy array."""
-    import io
-    import os
-
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if type(x).__module__.startswith("PIL.") and hasattr(x, "getbands"):
-        return check_image_array(_pil_to_array(x), max_ndim=3, name=name)
-    if isinstance(x, (bytes, bytearray, memoryview)):
-        if len(x) == 0:
-            raise ValueError(f"{name}: got empty bytes; expected the bytes of an encoded image file")
-        source, label = io.BytesIO(bytes(x)), f"{len(x)} bytes"
-    elif isinstance(x, str) or hasattr(x, "__fspath__"):
-        path = os.fspath(x)
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"{name}: image file not found: {path!r}")
-        if os.path.isdir(path):
-            raise ValueError(f"{name}: {path!r} is a directory; expected an image file")
-        source, label = path, repr(path)
-    else:  # Traversable (e.g. a bundled sample inside a zip)
-        if not x.is_file():
-            raise FileNotFoundError(f"{name}: image file not found: {x!r}")
-        source, label = io.BytesIO(x.read_bytes()), repr(str(x))
-    try:
-        with Image.open(source) as img:
-            _draft(img)
-            img.load()
-            img = ImageOps.exif_transpose(_shrink(img))
-            array = _pil_to_array(img)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValueError(
-            f"{name}: cannot decode {label} as an image ({type(exc).__name__}: {exc}); "
-            "expected a PNG, JPEG or other image file Pillow can read"
-        ) from exc
-    return check_image_array(array, max_ndim=3, name=name)
+    """Decode one path / bytes / PIL image / Traversable (:func:`handdigits.images.decode`) and check it."""
+    return check_image_array(decode_image(x, name), max_ndim=3, name=name)
 
 
 def check_images(x, *, name: str = "image") -> tuple[np.ndarray | list[np.ndarray], bool]:

@@ -33,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -45,34 +46,12 @@ STALE_PART_SECONDS = 3600  # a .part file untouched this long belongs to no live
 DEFAULT_DEADLINE = 3600.0  # seconds for one file from one mirror
 
 
-class TextProgress:
-    """A one-line text progress bar written to ``stream`` (redrawn at most every 0.2 s)."""
+def _progress_bar(filename: str, total: int | None, stream: IO[str]):
+    """A tqdm byte counter for one download on ``stream`` (redrawn at most every 0.2 s)."""
+    from tqdm import tqdm
 
-    def __init__(self, label: str, total: int | None, stream: IO[str]):
-        self.label, self.total, self.stream = label, total, stream
-        self.done = 0
-        self._last = 0.0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        now = time.monotonic()
-        if now - self._last >= 0.2:
-            self._last = now
-            self._draw()
-
-    def _draw(self, end: str = "") -> None:
-        mb = self.done / 1e6
-        if self.total:
-            frac = min(self.done / self.total, 1.0)
-            bar = "#" * int(frac * 30)
-            line = f"\r{self.label} [{bar:<30}] {frac:4.0%} {mb:.1f}/{self.total / 1e6:.1f} MB"
-        else:
-            line = f"\r{self.label} {mb:.1f} MB"
-        self.stream.write(line + end)
-        self.stream.flush()
-
-    def close(self) -> None:
-        self._draw(end="\n")
+    return tqdm(total=total, desc=filename, unit="B", unit_scale=True, file=stream, mininterval=0.2,
+                dynamic_ncols=False, leave=True)
 
 
 def _progress_stream(progress) -> IO[str] | None:
@@ -122,20 +101,34 @@ def _remove_stale_parts(directory: Path, filename: str) -> None:
             pass
 
 
-def _fetch_one(url: str, directory: Path, filename: str, algorithm: str, accepted: set[str],
-               timeout: float, deadline: float | None, size: int | None, stream: IO[str] | None) -> Path:
-    """Download ``url`` into ``directory/filename`` or raise; never leaves a temporary file."""
+@dataclass(frozen=True)
+class _Job:
+    """One file to fetch: where it goes, what it must be and how long a mirror may take."""
+
+    filename: str
+    directory: Path
+    algorithm: str
+    accepted: frozenset[str]
+    timeout: float
+    deadline: float | None
+    size: int | None
+    stream: IO[str] | None
+
+
+def _fetch_one(url: str, job: _Job) -> Path:
+    """Download ``url`` into ``job.directory / job.filename`` or raise; never leaves a temporary file."""
+    filename, directory, size, deadline = job.filename, job.directory, job.size, job.deadline
     start = time.monotonic()
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{filename}.", suffix=".part")
     try:
-        h = hashlib.new(algorithm)
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
+        h = hashlib.new(job.algorithm)
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=job.timeout) as response:
             length = response.headers.get("Content-Length")
             announced = int(length) if length and length.strip().isdigit() else None
             if size is not None and announced is not None and announced != size:
                 raise MirrorFailed(f"announces {announced} bytes, but {filename} has {size} bytes")
-            bar = TextProgress(filename, announced, stream) if stream else None
+            bar = _progress_bar(filename, announced, job.stream) if job.stream else None
             read = getattr(response, "read1", response.read)  # read1: returns what has arrived
             done = 0
             try:
@@ -164,8 +157,8 @@ def _fetch_one(url: str, directory: Path, filename: str, algorithm: str, accepte
             if announced is not None and done < announced:
                 raise MirrorFailed(f"response cut short: {done} of the {announced} bytes announced")
         digest = h.hexdigest()
-        if digest not in accepted:
-            raise MirrorFailed(f"{algorithm} mismatch: got {digest}, expected one of {sorted(accepted)}")
+        if digest not in job.accepted:
+            raise MirrorFailed(f"{job.algorithm} mismatch: got {digest}, expected one of {sorted(job.accepted)}")
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; data files are for every user
         os.replace(tmp, directory / filename)
         return directory / filename
@@ -210,7 +203,7 @@ def download_file(
         The file's size in bytes when known: a mirror announcing another size, or sending
         more, fails at once (an endless response cannot fill the disk).
     progress:
-        ``None``: a text bar on stderr when it is a terminal; ``True``/``False``: always/never;
+        ``None``: a tqdm bar on stderr when it is a terminal; ``True``/``False``: always/never;
         or a text stream to draw on.
 
     An existing file whose digest is accepted is returned without network access (cache).
@@ -225,30 +218,34 @@ def download_file(
     PosixPath('data/mnist/t10k-labels-idx1-ubyte.gz')
     """
     directory = Path(directory)
-    accepted = {checksums.lower()} if isinstance(checksums, str) else {c.lower() for c in checksums}
+    accepted = frozenset([checksums.lower()] if isinstance(checksums, str) else [c.lower() for c in checksums])
     if not accepted:
         raise ValueError(f"{filename}: no checksum given; downloads are always verified")
     if not mirrors:
         raise ValueError(f"{filename}: no mirrors given")
-    target = directory / filename
-    if target.is_file() and file_digest(target, algorithm) in accepted:
-        return target
+    if (directory / filename).is_file() and file_digest(directory / filename, algorithm) in accepted:
+        return directory / filename  # cached
+    job = _Job(filename, directory, algorithm, accepted, timeout, deadline, size, _progress_stream(progress))
+    return _from_mirrors(job, mirrors)
+
+
+def _from_mirrors(job: _Job, mirrors: Sequence[str]) -> Path:
+    """Try each mirror in order; :class:`DatasetUnavailable` with every mirror's reason when all fail."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        job.directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatasetUnavailable(f"cannot create the data directory {directory}: {exc}") from exc
-    _remove_stale_parts(directory, filename)
-    stream = _progress_stream(progress)
+        raise DatasetUnavailable(f"cannot create the data directory {job.directory}: {exc}") from exc
+    _remove_stale_parts(job.directory, job.filename)
     failures = []
     for mirror in mirrors:
-        url = mirror.rstrip("/") + "/" + filename
+        url = mirror.rstrip("/") + "/" + job.filename
         try:
-            return _fetch_one(url, directory, filename, algorithm, accepted, timeout, deadline, size, stream)
+            return _fetch_one(url, job)
         except (MirrorFailed, OSError, http.client.HTTPException, ValueError) as exc:
             # OSError covers URLError/HTTPError, timeouts, resets and local disk errors;
             # HTTPException covers IncompleteRead and BadStatusLine (not OSErrors)
-            reason = _reason(exc, timeout).replace("\r", "\\r").replace("\n", "\\n")  # one line each
+            reason = _reason(exc, job.timeout).replace("\r", "\\r").replace("\n", "\\n")  # one line each
             failures.append(f"  {url}: {reason}")
     raise DatasetUnavailable(
-        f"could not download {filename} into {directory}; mirrors tried in order:\n" + "\n".join(failures)
+        f"could not download {job.filename} into {job.directory}; mirrors tried in order:\n" + "\n".join(failures)
     )

@@ -28,6 +28,9 @@ ARCHIVE = "gzip.zip"
 MIRRORS = ("https://biometrics.nist.gov/cs_links/EMNIST/",)
 #: Only an md5 is published for gzip.zip (torchvision's); the members are checked by sha256.
 ARCHIVE_MD5 = "58c8d27c78d21e728a6bc7b3cc06412e"
+#: Size in bytes of NIST's gzip.zip: a mirror announcing another size, or sending more, is
+#: abandoned at once (used with the default :data:`ARCHIVE_MD5`).
+ARCHIVE_SIZE = 561_753_746
 
 #: Accepted sha256 per member (name without ``.gz``): of the ``.gz`` and, where known, of the
 #: decompressed content.  Members not listed (the ``mnist`` subset) are not verified.
@@ -127,22 +130,7 @@ def load_emnist(  # long: the public docstring documents the file layout, partia
         if partial is not None:
             return partial if with_info else partial[:2]
     if need and archive is None:
-        why = (
-            f"{', '.join(n + '[.gz]' for n in need)} not found in {directory}, nor {ARCHIVE} "
-            f"(NIST's archive, read in place)"
-        )
-        supply = (
-            f"Put the files or {ARCHIVE} from {MIRRORS[0]} in {directory}, "
-            f"or set {ENV_VAR} (or data_dir=) to a directory that contains emnist/ "
-            f"(parts of a split may go in {directory.parent / PARTIAL_DIRECTORY}, see handdigits.datasets.emnist_partial)."
-        )
-        if not download:
-            raise DatasetUnavailable(f"EMNIST unavailable: {why}; download=False. {supply}")
-        try:
-            archive = download_file(ARCHIVE, directory, mirrors, archive_md5, algorithm="md5", progress=progress)
-        except DatasetUnavailable as exc:
-            raise DatasetUnavailable(f"EMNIST unavailable: {why}; download failed: {exc}\n{supply}") from exc
-
+        archive = _download_archive(directory, need, download, mirrors, archive_md5, progress)
     from_zip = _read_from_zip(archive, need) if need else {}
     arrays = []
     for name, ndim in zip(names, (3, 1)):
@@ -160,6 +148,30 @@ def load_emnist(  # long: the public docstring documents the file layout, partia
         return images, labels
     n = int(len(labels))
     return images, labels, {"name": "emnist", "partial": False, "split": split, "subset": subset, "n": n, "of": n}
+
+
+def _download_archive(directory, need, download: bool, mirrors, archive_md5: str, progress):
+    """NIST's ``gzip.zip``, downloaded into ``directory`` (size-capped when ``archive_md5`` is the default).
+
+    Raises :class:`DatasetUnavailable` saying which files (``need``) are missing and how to supply them.
+    """
+    why = (
+        f"{', '.join(n + '[.gz]' for n in need)} not found in {directory}, nor {ARCHIVE} "
+        f"(NIST's archive, read in place)"
+    )
+    supply = (
+        f"Put the files or {ARCHIVE} from {MIRRORS[0]} in {directory}, "
+        f"or set {ENV_VAR} (or data_dir=) to a directory that contains emnist/ "
+        f"(parts of a split may go in {directory.parent / PARTIAL_DIRECTORY}, see handdigits.datasets.emnist_partial)."
+    )
+    if not download:
+        raise DatasetUnavailable(f"EMNIST unavailable: {why}; download=False. {supply}")
+    try:
+        size = ARCHIVE_SIZE if archive_md5 == ARCHIVE_MD5 else None
+        return download_file(ARCHIVE, directory, mirrors, archive_md5, algorithm="md5", size=size,
+                             progress=progress)
+    except DatasetUnavailable as exc:
+        raise DatasetUnavailable(f"EMNIST unavailable: {why}; download failed: {exc}\n{supply}") from exc
 
 
 def _load_partial(directory, listed, labels_name: str, split: str, subset: str, verify: bool):

@@ -70,11 +70,11 @@ def load(name: str, *, n: int | None = None, seed: int = 0, data_dir=None) -> tu
         ``labels``: int64 ``(n,)``, the digit, or -1 for ``realworld/empty``.
 
     Raises:
-        ValueError: unknown ``name`` or bad ``n`` / ``seed``.
+        ValueError: unknown ``name``, or ``n`` / ``seed`` out of range (TypeError: not integers).
         handdigits.datasets.DatasetUnavailable: the source digits are unavailable
             (MNIST test files absent; scikit-learn not installed for ``realworld/grey8``).
     """
-    from ..validation import check_number
+    from ..validation import check_int
 
     if name in NUMBERS:  # whole numbers: labels are strings (see handdigits.realworld.numbers)
         from .numbers import load as load_numbers
@@ -83,11 +83,7 @@ def load(name: str, *, n: int | None = None, seed: int = 0, data_dir=None) -> tu
     if name not in NAMES:
         raise ValueError(f"unknown real-world dataset {name!r}; expected one of {', '.join(NAMES)}")
     n = DEFAULT_N if n is None else n
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    check_number(int(n), "n", low=1)
+    n, seed = check_int(n, "n", low=1), check_int(seed, "seed", low=0)
     kind = name.split("/", 1)[1]
     if kind == "grey8":
         digits, labels = _sklearn_digits()

@@ -66,6 +66,23 @@ def create_app(
         max_concurrency=check_int(max_concurrency, "max_concurrency", low=1),
     )
 
+    app = FastAPI(
+        title="handdigits",
+        version=__version__,
+        description="Handwritten digit recognition: draw a digit at `/`, or POST an image to `/api/predict`.",
+        lifespan=_lifespan(classifier, settings),
+    )
+    app.state.settings = settings
+    app.state.classifier = None
+    app.include_router(routes.router)
+    # the page (plain HTML/CSS/JS from the package, no CDN); mounted last so the API routes win
+    app.mount("/", StaticFiles(packages=[("handdigits.serve", "static")], html=True), name="page")
+    return app
+
+
+def _lifespan(classifier, settings: Settings):
+    """The app's start and stop: load (a path or ``None``) and warm up the classifier in a thread, once."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         clf = classifier
@@ -84,18 +101,7 @@ def create_app(
         finally:
             app.state.classifier = None
 
-    app = FastAPI(
-        title="handdigits",
-        version=__version__,
-        description="Handwritten digit recognition: draw a digit at `/`, or POST an image to `/api/predict`.",
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    app.state.classifier = None
-    app.include_router(routes.router)
-    # the page (plain HTML/CSS/JS from the package, no CDN); mounted last so the API routes win
-    app.mount("/", StaticFiles(packages=[("handdigits.serve", "static")], html=True), name="page")
-    return app
+    return lifespan
 
 
 def run(

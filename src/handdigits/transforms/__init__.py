@@ -10,7 +10,8 @@ or float, as numpy arrays or TensorFlow tensors (so ``ds.map(t)`` works in
 Importing this module is cheap; TensorFlow is imported on first use.
 """
 
-from .base import Compose, OneOf, RandomApply, Transform, deserialize, serialize
+from .base import Transform, deserialize, serialize
+from .combinators import Compose, OneOf, RandomApply
 from .geometric import RandomAffine, RandomElastic, RandomRotation, RandomScale, RandomShear, RandomShift
 from .pipeline import augment_fixed, default_augmentation
 from .pixel import GaussianNoise, RandomStroke, SaltAndPepper

@@ -15,6 +15,8 @@ import math
 import keras
 import tensorflow as tf
 
+from ._affine import inverse_affine
+
 
 def _per_image(value, n):
     value = tf.convert_to_tensor(value, dtype=tf.float32)
@@ -39,22 +41,9 @@ def affine_matrices(height, width, angle=0.0, translate=(0.0, 0.0), scale=1.0, s
     ty = _per_image(translate[1], n)
     cx = (tf.cast(width, tf.float32) - 1.0) / 2.0
     cy = (tf.cast(height, tf.float32) - 1.0) / 2.0
-    # Forward linear part A = R(-theta) @ [[1, tan(phi)], [0, 1]] * s  (image y axis points down,
-    # so a counter-clockwise rotation on screen is a negative angle in pixel coordinates).
-    cos, sin, tan = tf.cos(theta), tf.sin(theta), tf.tan(phi)
-    a00 = s * cos
-    a01 = s * (cos * tan + sin)
-    a10 = s * (-sin)
-    a11 = s * (-sin * tan + cos)
-    det = a00 * a11 - a01 * a10
-    i00, i01, i10, i11 = a11 / det, -a01 / det, -a10 / det, a00 / det
-    # p_in = c + A^-1 (p_out - c - t)
-    ox = cx + tx
-    oy = cy + ty
-    b0 = cx - (i00 * ox + i01 * oy)
-    b1 = cy - (i10 * ox + i11 * oy)
-    zeros = tf.zeros_like(i00)
-    return tf.stack([i00, i01, b0, i10, i11, b1, zeros, zeros], axis=1)
+    parts = inverse_affine(tf.cos(theta), tf.sin(theta), tf.tan(phi), s, tx, ty, cx, cy)
+    zeros = tf.zeros_like(parts[0])
+    return tf.stack([*parts, zeros, zeros], axis=1)
 
 
 def affine(images, angle=0.0, translate=(0.0, 0.0), scale=1.0, shear=0.0, interpolation="bilinear"):

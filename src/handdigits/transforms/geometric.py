@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..validation import check_number, check_range
+from . import numpy_functional as NF
 from .base import Transform, register
 
 MAX_DEGREES = 90.0  # bound so that e.g. a 6 can never be turned into a 9
@@ -49,8 +50,6 @@ class RandomAffine(Transform):
         return F.affine(images, angle=angle, translate=(dx, dy), scale=scale, shear=shear)
 
     def apply_numpy(self, images):
-        from . import numpy_functional as NF
-
         n, h, w = images.shape[:3]
         angle = self._np_uniform(n, -self.degrees, self.degrees)
         dx = self._np_uniform(n, -self.translate, self.translate) * np.float32(w)
@@ -145,8 +144,6 @@ class RandomElastic(Transform):
         return F.elastic(images, dx, dy, alpha, self.sigma)
 
     def apply_numpy(self, images):
-        from . import numpy_functional as NF
-
         if self.alpha == 0:
             return images
         field = images.shape[:3]

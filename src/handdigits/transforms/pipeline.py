@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..validation import check_number
-from .base import Compose, RandomApply, _seed_value
+from .base import _seed_value
+from .combinators import Compose, RandomApply
 from .geometric import RandomAffine, RandomElastic
 from .pixel import GaussianNoise, RandomStroke, SaltAndPepper
 

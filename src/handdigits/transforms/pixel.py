@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..validation import check_number
+from . import numpy_functional as NF
 from .base import Transform, register
 
 
@@ -31,8 +32,6 @@ class RandomStroke(Transform):
         return F.stroke(images, amount)
 
     def apply_numpy(self, images):
-        from . import numpy_functional as NF
-
         if self.factor == 0:
             return images
         return NF.stroke(images, self._np_uniform(len(images), -self.factor, self.factor))
@@ -60,8 +59,6 @@ class GaussianNoise(Transform):
         return F.gaussian_noise(images, self._normal(tf.shape(images)), sigma)
 
     def apply_numpy(self, images):
-        from . import numpy_functional as NF
-
         if self.max_sigma == 0:
             return images
         sigma = self._np_uniform(len(images), 0.0, self.max_sigma)
@@ -90,8 +87,6 @@ class SaltAndPepper(Transform):
         return F.salt_and_pepper(images, self._uniform(tf.shape(images)), amount)
 
     def apply_numpy(self, images):
-        from . import numpy_functional as NF
-
         if self.max_amount == 0:
             return images
         amount = self._np_uniform(len(images), 0.0, self.max_amount)

@@ -52,15 +52,29 @@ def verified_model_file(directory=None) -> tuple[object, dict]:
     """
     directory = bundled() if directory is None else directory
     metadata = read_metadata(directory)
-    name = metadata["file"]
-    if "/" in name or "\\" in name or name in ("", ".", ".."):
-        raise ValueError(f"{directory / METADATA}: 'file' must be a plain file name, got {name!r}")
-    model_file = directory / name
-    if not model_file.is_file():
-        raise FileNotFoundError(f"model file not found: {model_file} (reinstall handdigits to restore the bundled model)")
+    model_file = recorded_file(directory, metadata, "file", "model file")
     read_verified(model_file, metadata["sha256"], "model file",
                   " (reinstall handdigits, or load your own model with Classifier.load)")
     return model_file, metadata
+
+
+def recorded_file(directory, entry: dict, key: str, what: str):
+    """The file that ``metadata.json`` in ``directory`` names in ``entry["file"]``: a plain name of an existing file.
+
+    ``key`` is where the entry sits in ``metadata.json`` (for messages), ``what``
+    names the file (``"model file"``, ``"TFLite model"``).
+
+    Raises:
+        ValueError: the name is not a plain file name (a path, ``..``, empty).
+        FileNotFoundError: no such file in ``directory``.
+    """
+    name = entry["file"]
+    if "/" in name or "\\" in name or name in ("", ".", ".."):
+        raise ValueError(f"{directory / METADATA}: '{key}' must name a plain file, got {name!r}")
+    path = directory / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {path} (recorded in {METADATA}; reinstall handdigits or re-bundle the model)")
+    return path
 
 
 def read_verified(path, sha256: str, what: str, advice: str = "") -> bytes:

@@ -1,0 +1,88 @@
+"""Connected components of an ink mask: labelling, and the digit's blob with its sizeable neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_LABEL_MAX = 128  # longer side of the mask used for connected components
+
+
+def _block_any(mask: np.ndarray, g: int) -> np.ndarray:
+    """A bool mask reduced by ``g`` (a block is True when any of its pixels is)."""
+    if g <= 1:
+        return mask
+    h, w = mask.shape
+    ph, pw = -h % g, -w % g
+    return np.pad(mask, ((0, ph), (0, pw))).reshape((h + ph) // g, g, (w + pw) // g, g).any(axis=(1, 3))
+
+
+def _label(mask: np.ndarray) -> np.ndarray:
+    """8-connected component labels (min pixel index per component; -1 = background)."""
+    h, w = mask.shape
+    big = h * w
+    lab = np.where(mask, np.arange(big).reshape(h, w), big)
+    while True:
+        p = np.pad(lab, 1, constant_values=big)
+        new = lab.copy()
+        for dy in range(3):
+            for dx in range(3):
+                np.minimum(new, p[dy : dy + h, dx : dx + w], out=new)
+        new[~mask] = big
+        flat = new.ravel()
+        fg = flat < big
+        for _ in range(4):  # pointer jumping
+            flat[fg] = flat[flat[fg]]
+        if np.array_equal(new, lab):
+            break
+        lab = new
+    lab[~mask] = -1
+    return lab
+
+
+def _keep_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Mask of the digit's components (largest + sizeable neighbours) and the largest's extent."""
+    lab = _label(mask)
+    ids, areas = np.unique(lab[lab >= 0], return_counts=True)
+    order = np.argsort(-areas)[:64]
+    ids, areas = ids[order], areas[order]
+    boxes = []
+    for i in ids:
+        ys, xs = np.nonzero(lab == i)
+        boxes.append((ys.min(), xs.min(), ys.max(), xs.max()))
+    y0, x0, y1, x1 = boxes[0]
+    largest_extent = int(max(y1 - y0, x1 - x0) + 1)
+    keep = [ids[0]]
+    pending = list(range(1, len(ids)))
+    changed = True
+    while changed:
+        changed = False
+        size = max(y1 - y0, x1 - x0) + 1
+        for j in list(pending):
+            if areas[j] < 0.05 * areas[0]:
+                continue
+            by0, bx0, by1, bx1 = boxes[j]
+            gap = max(by0 - y1, y0 - by1, bx0 - x1, x0 - bx1, 0)
+            if gap <= 0.25 * size:
+                keep.append(ids[j])
+                pending.remove(j)
+                y0, x0, y1, x1 = min(y0, by0), min(x0, bx0), max(y1, by1), max(x1, bx1)
+                changed = True
+    return np.isin(lab, keep), largest_extent
+
+
+def _digit_blob(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """The largest component of a mask with its sizeable neighbours, and the largest one's extent in pixels.
+
+    Components are found on the mask reduced to at most ``_LABEL_MAX`` px (block "any").
+    """
+    h, w = mask.shape
+    g = int(np.ceil(max(h, w) / _LABEL_MAX))
+    kept, extent = _keep_components(_block_any(mask, g))
+    if g > 1:
+        kept = np.repeat(np.repeat(kept, g, 0), g, 1)[:h, :w]
+    return kept & mask, extent * g
+
+
+def _main_blob(mask: np.ndarray) -> np.ndarray:
+    """The largest component of a mask with its sizeable neighbours (see :func:`_digit_blob`)."""
+    return _digit_blob(mask)[0] if mask.any() else mask

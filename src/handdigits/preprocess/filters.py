@@ -1,0 +1,67 @@
+"""Small array helpers shared by the preprocessing steps: rank and box filters, resizing, boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return None
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def _grow(mask: np.ndarray) -> np.ndarray:
+    """Dilate a bool mask by one pixel (3×3)."""
+    p = np.pad(mask, 1)
+    h, w = mask.shape
+    out = np.zeros_like(mask)
+    for dy in range(3):
+        for dx in range(3):
+            out |= p[dy : dy + h, dx : dx + w]
+    return out
+
+
+def _centre_of_mass(g: np.ndarray) -> tuple[float, float]:
+    total = g.sum()
+    cy = (g.sum(1) * np.arange(g.shape[0])).sum() / total
+    cx = (g.sum(0) * np.arange(g.shape[1])).sum() / total
+    return float(cy), float(cx)
+
+
+def _resize(g: np.ndarray, size: tuple[int, int], resample) -> np.ndarray:
+    """Resize a float (H, W) array to (width, height) ``size`` with Pillow."""
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(np.asarray(g, np.float32), mode="F").resize(size, resample), dtype=np.float32)
+
+
+def _rank(x: np.ndarray, k: int, op) -> np.ndarray:
+    """Separable k×k minimum or maximum filter (``op`` = np.min / np.max), edges replicated.
+
+    Van Herk / Gil-Werman: running extremes within blocks of ``k`` from both
+    ends, so the cost does not grow with ``k``.
+    """
+    ufunc = np.minimum if op is np.min else np.maximum
+    r = k // 2
+    for axis in (0, 1):
+        v = np.moveaxis(x, axis, -1)
+        n = v.shape[-1]
+        m = -(-(n + 2 * r) // k) * k
+        p = np.pad(v, [(0, 0)] * (v.ndim - 1) + [(r, m - n - r)], mode="edge")
+        blocks = p.reshape(*p.shape[:-1], m // k, k)
+        ahead = ufunc.accumulate(blocks, axis=-1).reshape(p.shape)  # block start .. here
+        behind = ufunc.accumulate(blocks[..., ::-1], axis=-1)[..., ::-1].reshape(p.shape)  # here .. block end
+        x = np.moveaxis(ufunc(behind[..., :n], ahead[..., k - 1 : k - 1 + n]), -1, axis)
+    return x
+
+
+def _box_blur(x: np.ndarray, r: int) -> np.ndarray:
+    """Separable (2r+1)-box mean with edge padding (Pillow's blurs don't take float images)."""
+    for axis in (0, 1):
+        p = np.pad(x, [(r + 1, r) if a == axis else (0, 0) for a in range(2)], mode="edge")
+        c = np.cumsum(p, axis=axis)
+        n = x.shape[axis]
+        x = (np.take(c, np.arange(2 * r + 1, 2 * r + 1 + n), axis) - np.take(c, np.arange(n), axis)) / (2 * r + 1)
+    return x

@@ -1,0 +1,86 @@
+"""Ink strength: a pixel's distance from the local paper colour, in luminance and in colour."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .components import _block_any
+from .decode import _LUMA
+from .filters import _bbox, _box_blur, _rank, _resize
+from .polarity import _border_values, _brighter_ink
+
+_THUMB_MAX = 64  # longer side of the paper-colour thumbnail
+_FILLS = 0.8  # ink spanning this fraction of the frame: a tight crop, thick strokes possible
+
+
+def _paper_colour(x: np.ndarray, fraction: float) -> np.ndarray:
+    """Smooth local paper colour of an ink-bright (ink > paper) working image, per channel.
+
+    A grey-level opening (minimum then maximum filter ``fraction`` of the image
+    wide) of a 64-px thumbnail removes every bright structure narrower than the
+    filter -- the ink -- and keeps the light and shadows; it is blurred and
+    scaled back up.
+    """
+    from PIL import Image
+
+    h, w, c = x.shape
+    f = max(1.0, max(h, w) / _THUMB_MAX)
+    th, tw = max(1, round(h / f)), max(1, round(w / f))
+    k = max(5, int(fraction * max(th, tw)) | 1)
+    out = np.empty_like(x)
+    for ch in range(c):
+        thumb = x[..., ch]
+        if (th, tw) != (h, w):
+            thumb = _resize(thumb, (tw, th), Image.Resampling.BOX)
+        if ch == 0 and c == 1 or _brighter_ink(thumb):
+            opened = _rank(_rank(thumb, k, np.min), k, np.max)  # opening: removes bright ink
+        else:  # a colour channel where this ink is darker than the paper (e.g. blue in blue ink): closing
+            opened = _rank(_rank(thumb, k, np.max), k, np.min)
+        smooth = _box_blur(_box_blur(opened, k // 2), k // 2)
+        out[..., ch] = smooth if smooth.shape == (h, w) else _resize(smooth, (w, h), Image.Resampling.BILINEAR)
+    return out
+
+
+def _ink_strength(x: np.ndarray) -> np.ndarray:
+    """Ink strength of an ink-bright working image: luminance step towards the ink plus colour distance.
+
+    The paper is a local estimate (opening 25 % of the image wide) that follows
+    shadows.  Only when the ink spans ``_FILLS`` of the frame's height or width
+    (a tight crop, where a marker's strokes can be as wide as the opening) is
+    the wider estimate (50 %) used near the ink, so thick strokes are not
+    hollowed; elsewhere it would take a shadow's dark side for ink.
+    """
+    local = _strength(x, _paper_colour(x, 0.25))  # follows shadows; hollows out thick strokes
+    h, w = local.shape
+    strong = local > 0.5 * float(local.max())
+    box = _bbox(strong)
+    if box is None or (box[3] - box[1] < _FILLS * h and box[2] - box[0] < _FILLS * w):
+        return local  # a digit inside a larger frame: its strokes are far narrower than the opening
+    wide = _strength(x, _paper_colour(x, 0.5))  # keeps thick strokes whole
+    g = int(np.ceil(max(h, w) / _THUMB_MAX))
+    seed = _block_any(strong, g).astype(np.float32)
+    near = _rank(seed, max(3, int(0.25 * max(seed.shape)) | 1), np.max) > 0  # within a stroke's reach of ink
+    near = np.repeat(np.repeat(near, g, 0), g, 1)[:h, :w]
+    return np.where(near, wide, local)
+
+
+def _strength(x: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Luminance step above ``paper`` plus the colour distance from it.
+
+    Works on channel planes: numpy reduces slowly along a length-3 axis.
+    """
+    r = x - np.minimum(paper, x.max(axis=(0, 1)))
+    if x.shape[-1] == 1:
+        return np.maximum(r[..., 0], 0.0)
+    r0, r1, r2 = r[..., 0], r[..., 1], r[..., 2]
+    lum = _LUMA[0] * r0 + _LUMA[1] * r1 + _LUMA[2] * r2
+    m = (r0 + r1 + r2) / 3.0
+    dist = np.sqrt(((r0 - m) ** 2 + (r1 - m) ** 2 + (r2 - m) ** 2) * 1.5)
+    return np.maximum(lum, 0.0) + dist
+
+
+def _paper_stats(s: np.ndarray) -> tuple[float, float]:
+    """The paper's ink strength and noise: median and median absolute deviation of the image border."""
+    border = _border_values(s)
+    med = float(np.median(border))
+    return med, max(1.4826 * float(np.median(np.abs(border - med))), 0.004)

@@ -1,0 +1,147 @@
+"""The photo path: ink found in a working image, blank images refused, the digit cropped into MNIST's frame.
+
+Steps (see :mod:`handdigits.preprocess`): polarity, ink strength, ruling lines
+erased, a threshold from the noise level and the strokes' own strength,
+connected components, the blank tests, then :func:`~.framing._to_box`.  Tiny
+inputs take :func:`_grey_path` instead (no threshold).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .components import _digit_blob
+from .decode import _luminance, _working_image
+from .filters import _bbox, _grow, _rank
+from .framing import MNIST_SIZE, _to_box, stroke_width
+from .ink import _ink_strength, _paper_stats
+from .polarity import paper_polarity
+from .rulings import RULING_MIN_SIDE, _line_pixels, _rulings
+from .tracing import Trace
+
+TINY = 24  # images with a longer side below this take the grey-level path (no threshold)
+_MIN_SNR = 4.0  # ink must stand this many noise standard deviations above the paper
+_MIN_CONTRAST = 0.03  # ... and at least this far (fraction of the full range)
+_MAX_FATNESS, _FAT_CONTRAST = 0.22, 0.25  # a blob this "fat" (stroke width / size) must be this contrasted
+_MAX_SPECKLE = 0.3  # ink whose pixels are mostly isolated or line ends is noise, not strokes
+_SOFT_SNR, _SOFT_EDGE = 6.0, 0.35  # ink this close to the noise must have edges this sharp (pen strokes do)
+_SOFT_CONTRAST = 0.2  # ... unless it is this dark (noisy ruled pages: a pen's contrast, a noisy border)
+# ("close to the noise": under _SOFT_SNR x both the border's and the whole page's noise)
+_MIN_EXTENT = 0.03  # the digit's largest blob spans at least this fraction of the longer side
+
+
+def _run(a: np.ndarray, *, keep: bool) -> Trace:
+    """The full conversion of one checked array; ``keep`` retains the pictures for :class:`Trace`."""
+    x, f = _working_image(a)
+    h, w = x.shape[:2]
+    original = np.rint(x[..., 0] * 255).astype(np.uint8) if x.shape[-1] == 1 else np.rint(x * 255).astype(np.uint8)
+    if max(h, w) < TINY:
+        return _grey_path(x, original)
+    _, dark_ink = paper_polarity(_luminance(x))
+    if dark_ink:
+        x = 1.0 - x
+    empty = np.zeros((h, w), bool)
+
+    def fail(reason: str, ink=empty, rulings=empty) -> Trace:
+        return Trace(original, f, ink, rulings, None, np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8), dark_ink,
+                     "photo", f"no ink found in image (blank or near-blank: {reason})")
+
+    s, rulings, (med, sd) = _erase_rulings(_ink_strength(x))
+    loose = s > med + 3.0 * sd
+    if not loose.any():
+        return fail("no pixel stands out from the background", rulings=rulings)
+    top = float(np.quantile(s[loose], 0.9))
+    t = max(med + 4.0 * sd, med + 0.4 * (top - med))
+    fg = s > t
+    if not fg.any() or fg.all():
+        return fail("no pixel stands out from the background", rulings=rulings)
+    kept, extent = _digit_blob(fg)
+    ink_level = float(np.median(s[kept])) if kept.any() else med
+    reason = _blank_reason(s, kept, extent, ink_level - med, sd)
+    if reason is not None:
+        return fail(reason, fg, rulings)
+    region = _rank(kept.astype(np.float32), 5, np.max) > 0
+    lo = min(med + 2.0 * sd, t)
+    hi = max(ink_level, lo + 1e-6)
+    v = np.clip((s - lo) / (hi - lo), 0.0, 1.0) * region
+    box = _bbox(v > 0)
+    if box is None:
+        return fail("the ink vanished", fg, rulings)
+    x0, y0, x1, y1 = box
+    if (y1 - y0) < 0.25 * (x1 - x0):
+        return fail(f"the only ink is a flat horizontal stroke ({x1 - x0}x{y1 - y0} px), no digit is that flat",
+                    fg, rulings)
+    out = _to_box(v[y0:y1, x0:x1], stroke=True)
+    if out is None:
+        return fail("the ink vanished when resized", fg, rulings)
+    return Trace(original, f, kept if keep else empty, rulings, box, out, dark_ink, "photo", None)
+
+
+def _erase_rulings(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """Ink strength with ruling lines (and their faint edges) set to the paper's; the lines; the paper stats.
+
+    Ruled paper shows in photos and scans of a page, not in digit-sized crops,
+    where a 4's bar or a 7's top would pass for a printed line (EMNIST's 28×28
+    digits lost strokes that way), so images under ``RULING_MIN_SIDE`` are left alone.
+    """
+    h, w = s.shape
+    med, sd = _paper_stats(s)
+    loose = s > med + 3.0 * sd
+    lines = _rulings(loose, 0.35, s) if loose.any() and max(h, w) >= RULING_MIN_SIDE else []
+    if not lines:
+        return s, np.zeros((h, w), bool), (med, sd)
+    rulings = _line_pixels(loose, lines, s)
+    s = np.where(_grow(rulings) & ~(loose & ~rulings), med, s)
+    return s, rulings, _paper_stats(s)
+
+
+def _blank_reason(s: np.ndarray, kept: np.ndarray, extent: int, contrast: float, sd: float) -> str | None:
+    """Why the kept ink is not a digit (too small, too faint, specks, a shadow), or None when it is one."""
+    h, w = s.shape
+    if extent < _MIN_EXTENT * max(h, w) or extent < 2:
+        return f"largest ink blob is only {extent} px in a {h}x{w} image"
+    if contrast < _MIN_CONTRAST or contrast < _MIN_SNR * sd:
+        return f"ink contrast {contrast:.3f} (need >= {_MIN_CONTRAST} and >= {_MIN_SNR:g} x noise {sd:.3f})"
+    page_sd = 1.4826 * float(np.median(np.abs(s - np.median(s))))  # the whole page's noise, not the border's
+    if contrast < _SOFT_CONTRAST and contrast < _SOFT_SNR * min(sd, page_sd):
+        gy, gx = np.gradient(s)
+        edge = float(np.quantile(np.hypot(gx, gy)[kept], 0.9)) / contrast
+        if edge < _SOFT_EDGE:
+            return (f"a soft blob barely above the noise (contrast {contrast / sd:.1f} x noise, edges {edge:.2f} of it"
+                    f" per px; need {_SOFT_SNR:g} x, {_SOFT_EDGE:g} or contrast {_SOFT_CONTRAST:g}):"
+                    " a shadow or paper texture")
+    p = np.pad(kept, 1)
+    neighbours = sum(p[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w].astype(np.uint8)
+                     for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx)
+    speckle = float((kept & (neighbours <= 1)).sum()) / max(int(kept.sum()), 1)
+    if speckle > _MAX_SPECKLE and max(h, w) >= 64:  # photos: paper texture (tiny arrays are judged as they are)
+        return (f"the ink is a cloud of specks ({speckle:.0%} of its pixels isolated or line ends): "
+                "paper texture or noise")
+    kb = _bbox(kept)
+    blob = kept[kb[1] : kb[3], kb[0] : kb[2]]
+    fatness = stroke_width(blob.astype(np.float32)) / max(blob.shape)
+    if fatness > _MAX_FATNESS and contrast < _FAT_CONTRAST:
+        return (f"a faint blob with no strokes (stroke width {fatness:.0%} of its size, contrast {contrast:.3f}):"
+                " a shadow or a stain")
+    return None
+
+
+def _grey_path(x: np.ndarray, original: np.ndarray) -> Trace:
+    """Tiny grey-level inputs: stretch between paper and ink, no threshold, smooth upscaling."""
+    lum = _luminance(x).astype(np.float64)
+    h, w = lum.shape
+    empty = np.zeros((h, w), bool)
+    paper, dark_ink = paper_polarity(lum)
+    g = paper - lum if dark_ink else lum - paper
+    peak = float(np.max(g))
+    noise = float(np.std(g[g < 0.5 * peak])) if (g < 0.5 * peak).any() else 0.0
+    zero = np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8)
+    if peak < 0.1 or peak < _MIN_SNR * noise or (g > 0.5 * peak).sum() < 2:
+        return Trace(original, 1, empty, empty, None, zero, dark_ink, "grey",
+                     f"no ink found in image (blank or near-blank: ink contrast {peak:.3f} in a {h}x{w} image)")
+    v = np.clip(g / peak, 0.0, 1.0)
+    v[v < 0.1] = 0.0
+    box = _bbox(v > 0)
+    x0, y0, x1, y1 = box
+    out = _to_box(v[y0:y1, x0:x1], stroke=False)
+    return Trace(original, 1, v > 0.5, empty, box, out, dark_ink, "grey", None)

@@ -1,0 +1,185 @@
+"""Ruled and squared paper: long thin straight printed lines, found and erased without the digit's strokes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .components import _main_blob
+
+RULING_MIN_SIDE = 64  # ruled or squared paper is looked for only in images at least this large
+
+
+def find_rulings(mask: np.ndarray, *, min_cover: float = 0.35) -> np.ndarray:
+    """The pixels of ``mask`` on ruling or grid lines (bool, same shape).
+
+    A line is a band of at most ``max(4, 6 %)`` rows (after undoing a tilt of up
+    to ±2.5°, searched in 0.25° steps) where the mask covers at least
+    ``min_cover`` of the image width (above the profile's local level); the same
+    for columns.  A band counts as a printed line when it lies on the common
+    period of three or more parallel bands (ruled paper is regular), or when it
+    runs past the digit (the main blob of the remaining ink) on both sides, or
+    on one side with a parallel partner: the bar of a 7 or the stem of a 1 ends
+    where the digit ends, a printed line does not.  The pixels returned exclude
+    strokes that cross a line or lie on it with a heavier pen (see
+    ``_line_pixels``).
+
+    >>> import numpy as np
+    >>> m = np.zeros((60, 80), bool); m[::12, :] = True; m[10:50, 40] = True   # a "1" on ruled paper
+    >>> lines = find_rulings(m)
+    >>> int(lines.sum()), int(lines[10:50, 40].sum())   # 5 lines of 80 px, less the 4 crossings
+    (396, 0)
+    """
+    strength = mask.astype(np.float32)
+    lines = _rulings(mask, min_cover, strength)
+    return _line_pixels(mask, lines, strength) if lines else np.zeros_like(mask)
+
+
+def _rulings(mask: np.ndarray, min_cover: float, strength: np.ndarray) -> list[dict]:
+    """Accepted line bands: dicts with ``axis``, ``tilt``, ``bins`` (lo, hi), ``area`` (bool mask)."""
+    bands = {axis: _line_bands(mask if axis == 0 else mask.T, min_cover) for axis in (0, 1)}
+    if not bands[0] and not bands[1]:
+        return []
+    for axis in (0, 1):
+        for band in bands[axis]:
+            band["axis"] = axis
+            if axis == 1:
+                band["area"] = band["area"].T
+    digit = _main_blob(mask & ~_line_pixels(mask, bands[0] + bands[1], strength))
+    accepted = []
+    for axis in (0, 1):
+        r = digit if axis == 0 else digit.T
+        cols = np.nonzero(r)[1]
+        lo, hi = (np.quantile(cols, (0.01, 0.99)) if cols.size else (np.inf, -np.inf))
+        margin = 0.04 * r.shape[1]
+        on_period = _on_period([0.5 * (b["bins"][0] + b["bins"][1]) for b in bands[axis]])
+        if not cols.size and not on_period.any():
+            continue  # the candidate lines are all the ink there is: they are the digit
+        for band, periodic in zip(bands[axis], on_period):
+            left = band["x0"] < lo - margin
+            right = band["x1"] > hi + margin
+            if periodic or (left and right) or (len(bands[axis]) == 2 and (left or right)):
+                accepted.append(band)
+    return accepted
+
+
+def _on_period(centres: list) -> np.ndarray:
+    """Which of >= 3 parallel line positions fall on their common period (ruled paper's regular spacing)."""
+    c = np.sort(np.asarray(centres, np.float64))
+    out = np.zeros(len(centres), bool)
+    if c.size < 3:
+        return out
+    d = float(np.median(np.diff(c)))
+    if d <= 0:
+        return out
+    phase = np.angle(np.exp(2j * np.pi * c / d).sum())  # circular mean of the positions modulo d
+    r = ((np.asarray(centres) / d - phase / (2 * np.pi)) + 0.5) % 1.0 - 0.5
+    out = np.abs(r) < 0.15
+    return out if out.sum() >= 3 else np.zeros(len(centres), bool)
+
+
+def best_tilt(ys: np.ndarray, xs: np.ndarray, h: int, w: int):
+    """The tilt (of up to ±2.5°) along which the ink pixels ``(ys, xs)`` of an ``h × w`` mask pile up most.
+
+    Each pixel goes to the bin ``round(y - tilt * x) + offset``; the tilt whose
+    bin counts have the largest sum of squares (the most concentrated
+    profile) wins.  Returns ``(tilt, offset, bins, counts)``: ``tilt`` as a
+    slope, the bin of every pixel and the count of every bin.  Shared by the
+    ruling-line search here and the line search of :mod:`handdigits.reading`.
+    """
+    best = None
+    for t in np.tan(np.radians(np.arange(-2.5, 2.51, 0.25))):
+        off = int(np.ceil(abs(t) * w)) + 1
+        bins = np.rint(ys - t * xs).astype(np.int64) + off
+        counts = np.bincount(bins, minlength=h + 2 * off)
+        score = float((counts.astype(np.float64) ** 2).sum())
+        if best is None or score > best[0]:
+            best = (score, t, off, bins, counts)
+    return best[1:]
+
+
+def _line_bands(m: np.ndarray, min_cover: float) -> list[dict]:
+    """Horizontal line bands of a mask: dicts with ``tilt``, ``bins``, ``area``, ``x0``, ``x1``."""
+    h, w = m.shape
+    ys, xs = np.nonzero(m)
+    if ys.size < min_cover * w:
+        return []
+    t, _, bins, counts = best_tilt(ys, xs, h, w)
+    # a line is a peak of the profile above its local level (a digit the line crosses raises the level)
+    padded = np.pad(counts, 7, mode="edge")
+    base = np.median(np.lib.stride_tricks.sliding_window_view(padded, 15), axis=-1)
+    counts = np.maximum(counts - base, 0)
+    pair = counts + np.concatenate([counts[1:], [0]])  # a line's pixels may fall into two neighbouring bins
+    cand = np.flatnonzero(np.maximum(counts, pair) / w >= min_cover)
+    if cand.size == 0:
+        return []
+    lines = np.zeros(counts.size, bool)
+    lines[cand] = True
+    lines[np.clip(cand + 1, 0, counts.size - 1)] = True  # the pair's second bin
+    edges = np.diff(np.concatenate([[0], lines.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    bands = []
+    for s0, e0 in zip(starts, ends):
+        peak = counts[s0:e0].max()
+        if s0 > 0 and counts[s0 - 1] > 0.3 * peak:
+            s0 -= 1
+        if e0 < counts.size and counts[e0] > 0.3 * peak:
+            e0 += 1
+        if e0 - s0 > max(4, 0.06 * h):
+            continue  # a wide bar (a filled region), not a printed line
+        sel = (bins >= s0) & (bins < e0)
+        area = np.zeros_like(m)
+        area[ys[sel], xs[sel]] = True
+        x0, x1 = _longest_run(xs[sel], w, gap=max(2, int(0.03 * w)))
+        bands.append({"tilt": float(t), "bins": (int(s0), int(e0)), "area": area, "x0": x0, "x1": x1})
+    return bands
+
+
+def _longest_run(xs: np.ndarray, w: int, gap: int) -> tuple[float, float]:
+    """First and last position of the longest stretch of ``xs`` (positions in 0..w-1) with gaps <= ``gap``."""
+    u = np.unique(xs)
+    breaks = np.flatnonzero(np.diff(u) > gap)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [u.size - 1]])
+    i = int(np.argmax(u[ends] - u[starts]))
+    return float(u[starts[i]]), float(u[ends[i]])
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each True pixel, the length of the vertical run of True pixels it belongs to (0 elsewhere)."""
+    h, w = mask.shape
+    col = np.concatenate([np.zeros((1, w), bool), mask, np.zeros((1, w), bool)]).T.ravel()
+    d = np.diff(col.astype(np.int8))
+    starts, ends = np.flatnonzero(d == 1) + 1, np.flatnonzero(d == -1) + 1  # [start, end) in ``col``
+    lengths = ends - starts
+    out = np.zeros(col.size, np.int32)
+    if lengths.size:
+        pos = np.repeat(starts - np.cumsum(np.concatenate([[0], lengths[:-1]])), lengths) + np.arange(lengths.sum())
+        out[pos] = np.repeat(lengths, lengths)
+    return out.reshape(w, h + 2)[:, 1:-1].T
+
+
+def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> np.ndarray:
+    """The pixels of accepted lines to erase.
+
+    A pixel of a line's band is erased when its run across the line is no
+    longer than twice the lines' typical run (+1 px) and it is not much darker than
+    the line (< 1.8 × the line's median strength): a stroke of the digit
+    crossing the line, or lying along it with a heavier pen, is kept.  Grid
+    crossings (in a band of each orientation) are erased.
+    """
+    out = np.zeros_like(mask)
+    areas = {0: np.zeros_like(mask), 1: np.zeros_like(mask)}
+    for ln in lines:
+        areas[ln["axis"]] |= ln["area"]
+    runs = {0: _run_lengths(mask), 1: _run_lengths(mask.T).T}
+    faint = np.ones_like(mask)
+    for axis in (0, 1):
+        area = areas[axis]
+        if not area.any():
+            continue
+        run = runs[axis]
+        typical = float(np.median(run[area]))  # the printed lines' thickness and strength, over all of them
+        level = float(np.median(strength[area]))
+        out |= area & (run <= 2 * typical + 1) & (strength < 1.8 * level)
+        faint &= strength < 1.8 * level
+    return out | (areas[0] & areas[1] & faint)

@@ -1,0 +1,134 @@
+"""Read whole numbers: one line of handwritten digits -> ``"2024"``.
+
+:meth:`handdigits.Classifier.read` calls :func:`read`.  The steps:
+
+1. **Ink** (:mod:`~handdigits.reading.ink`): the first steps of the
+   single-digit preprocessing (:mod:`handdigits.preprocess`: polarity from the
+   paper, local paper colour removed, ink strength with colour, the same
+   blank-image tests) at a working resolution of at most :data:`WORK_MAX`
+   pixels on the longer side; hysteresis keeps the faint parts of strokes
+   connected to clear ink; printed ruling and grid lines are removed where no
+   stroke crosses them.
+2. **Components** (:mod:`~handdigits.reading.line`): 8-connected components of
+   the ink (:func:`components`, a run-length labelling); shadows and page edges
+   (filled blobs at the border) and specks are dropped.  The line height ``H``
+   is the median height of the tall components.
+3. **Fragments** (:mod:`~handdigits.reading.segment`): small components (a 5's
+   detached top, the bar of a 7) are attached to the component they overlap
+   most horizontally.
+4. **Over-segmentation** (:mod:`~handdigits.reading.cuts`): components wider
+   than ``0.6 H`` may hold touching digits.  Cut columns are the minima of
+   their column ink profile taken along the writing's slant (the shear in
+   ``[-0.45, 0.45]`` that makes the profile sharpest); each cut then bends row
+   by row to cross as little ink as it can (a drop-fall style least-ink path,
+   by dynamic programming).  This gives a left-to-right sequence of *atoms*.
+5. **Candidates** (:mod:`~handdigits.reading.segment`): every run of
+   consecutive atoms that is at most :data:`MAX_WIDTH` line heights wide is a
+   candidate digit.  Each is cropped from the ink and converted to MNIST
+   format like a single digit (stroke width normalised, size-normalised into
+   20×20, centred by centre of mass); all candidates of an image (of all
+   images, for :func:`read_batch`) are classified in **one batched call**.
+6. **Decoding** (:mod:`~handdigits.reading.decode`): dynamic programming over
+   the atom boundaries picks the split into digits with the highest total
+   log-confidence (the classifier's top digit output, which includes its "not
+   a digit" share: a merged pair or half a digit that the model calls no digit
+   scores low), with costs for joining separate components (small when they
+   overlap horizontally, large across a gap), for candidates much narrower
+   than a digit that are not read as 1, and for candidates shorter than about
+   half the line (:func:`~handdigits.reading.decode._run_cost`).  With
+   ``expected_length`` the DP keeps only splits into exactly that many digits;
+   with ``max_digits`` at most that many.
+
+*Why candidate cuts + DP rather than a sliding window*: the cuts follow the
+ink (touching digits meet at thin junctions, which are minima of the column
+profile), so a handful of candidates per touching group is enough and the
+exact DP over them is cheap (atoms × candidates per atom × digits); a sliding
+window needs many more classifier calls at every scale and still has to decide
+where digits end.
+
+Boxes are reported in input pixels ``(x0, y0, x1, y1)`` (``x1``, ``y1``
+exclusive).  An image with no ink raises
+:class:`handdigits.preprocess.BlankImageError` (a ``ValueError``, "no ink
+found ...") like :meth:`~handdigits.Classifier.predict`.
+
+>>> from handdigits import Classifier
+>>> reading = Classifier().read("meter.jpg")        # doctest: +SKIP
+>>> reading.text, reading.confidence                # doctest: +SKIP
+('2024', 0.991)
+>>> reading.digits[0].box                           # doctest: +SKIP
+(112, 40, 171, 131)
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from ..validation import check_images, check_int, image_count
+from .decode import _decode
+from .ink import WORK_MAX, _long_lines
+from .line import components
+from .result import DigitReading, Reading
+from .segment import MAX_RUN, MAX_WIDTH, _segment
+
+__all__ = ["MAX_RUN", "MAX_WIDTH", "WORK_MAX", "DigitReading", "Reading", "components", "read", "read_batch"]
+
+
+def read(classifier, image, *, max_digits: int | None = None, expected_length: int | None = None) -> Reading:
+    """Read the number in one image with ``classifier`` (see :meth:`handdigits.Classifier.read`)."""
+    images, single = check_images(image)
+    if not single:
+        raise ValueError(f"read takes one image, got {image_count(images)} images; use read_batch for several")
+    return read_batch(classifier, images, max_digits=max_digits, expected_length=expected_length, _single=True)[0]
+
+
+def read_batch(classifier, images, *, max_digits: int | None = None, expected_length: int | None = None,
+               _single: bool = False) -> list[Reading]:
+    """Read one number per image; all candidates of all images are classified in one batched call.
+
+    Errors name the image (``image 3 of 10: no ink found ...``).
+    """
+    max_digits, expected_length = _check_lengths(max_digits, expected_length)
+    if not _single:
+        images, _ = check_images(images)
+    plans, crops = [], []
+    for i, a in enumerate(images):
+        with _naming(i, len(images), _single):
+            plan = _segment(np.asarray(a))
+        plans.append((plan, len(crops)))
+        crops.extend(plan.crops)
+    if crops:
+        answers = classifier.answer(np.stack(crops), preprocess=False)
+        proba, conf = answers.proba, answers.confidence
+    else:
+        proba, conf = np.zeros((0, 10), np.float32), np.zeros(0)
+    out = []
+    for i, (plan, start) in enumerate(plans):
+        end = start + len(plan.crops)
+        with _naming(i, len(images), _single):
+            out.append(_decode(plan, proba[start:end], conf[start:end], max_digits, expected_length))
+    return out
+
+
+@contextlib.contextmanager
+def _naming(i: int, n: int, single: bool):
+    """Re-raise a ``ValueError`` (same type, e.g. ``BlankImageError``) naming image ``i`` of a batch."""
+    try:
+        yield
+    except ValueError as exc:
+        if single:
+            raise
+        raise type(exc)(f"image {i} of {n}: {exc}") from None
+
+
+def _check_lengths(max_digits, expected_length):
+    if max_digits is not None:
+        max_digits = check_int(max_digits, "max_digits", low=1)
+    if expected_length is not None:
+        expected_length = check_int(expected_length, "expected_length", low=1)
+        if max_digits is not None and expected_length > max_digits:
+            raise ValueError(f"expected_length ({expected_length}) must be <= max_digits ({max_digits})")
+    return max_digits, expected_length
+
+

@@ -1,0 +1,176 @@
+"""Step 1 of reading: the ink of a whole line, with the single-digit preprocessing steps.
+
+The image is reduced to at most :data:`WORK_MAX` pixels on its longer side,
+its polarity, paper colour and ink strength found like a single digit's
+(:mod:`handdigits.preprocess`); hysteresis keeps the faint parts of strokes
+connected to clear ink, and printed ruling and grid lines (faint ones too) are
+removed where no stroke crosses them (:func:`_long_lines`), the paper's level
+and noise then measured without them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import preprocess as _pre
+from .line import _blank, components
+
+WORK_MAX = 640  # longer side of the working image
+
+
+def _working(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """``a`` reduced (integer box filter) to at most :data:`WORK_MAX` px, float32 (h, w, 1|3) in [0, 1].
+
+    The single-digit path works at a smaller size (``preprocess.WORK_MAX``); a
+    line of digits needs more pixels per digit, so the reduction is done here
+    with the same steps (:func:`handdigits.preprocess._reduce`, alpha
+    composited over the paper).
+    """
+    if a.ndim == 2:
+        a = a[..., None]
+    h, w = a.shape[:2]
+    f = int(np.ceil(max(h, w) / WORK_MAX))
+    off, scale = _pre._scale_of(a[..., :3] if a.shape[-1] == 4 else a)
+    x = _pre._reduce(a, f) if f > 1 else a.astype(np.float32)
+    alpha = None
+    if x.shape[-1] == 4:
+        ascale = 255.0 if a.dtype == np.uint8 else max(1.0, float(x[..., 3].max()))
+        alpha = np.clip(x[..., 3] / ascale, 0.0, 1.0)
+        x = x[..., :3]
+    x = np.clip((x - off) / scale, 0.0, 1.0)
+    if x.shape[-1] == 3 and np.ptp(x[::3, ::3], axis=-1).max() < 1.5 / 255:  # grey (sampled: speed)
+        x = x[..., :1]
+    if alpha is not None and float(alpha.max() - alpha.min()) > 1e-3:
+        opaque = alpha > 0.5
+        lum = _pre._luminance(x)
+        paper = 1.0 if (float(lum[opaque].mean()) < 0.5 if opaque.any() else True) else 0.0
+        x = alpha[..., None] * x + (1.0 - alpha[..., None]) * paper
+    return x, f
+
+
+def _ink(a: np.ndarray):
+    """Ink of the whole line with the single-digit steps: ``(v, fg, f)``.
+
+    ``v``: ink strength stretched to [0, 1] (white ink on black); ``fg``: the ink
+    mask (ruling lines removed); ``f``: input pixels per working pixel.
+    Raises :class:`handdigits.preprocess.BlankImageError` like ``to_mnist``.
+    """
+    x, f = _working(a)
+    h, w = x.shape[:2]
+    if max(h, w) < _pre.TINY:
+        raise _pre.BlankImageError(
+            f"no ink found in image (blank or near-blank: a {h}x{w} image is too small to hold a number)")
+    _, dark_ink = _pre.paper_polarity(_pre._luminance(x))
+    try:
+        return _ink_of(1.0 - x if dark_ink else x, f)
+    except _pre.BlankImageError:
+        # a shadow over the border can fool the polarity test: the other polarity, if it finds ink
+        try:
+            return _ink_of(x if dark_ink else 1.0 - x, f)
+        except _pre.BlankImageError:
+            pass
+        raise
+
+
+def _ink_of(x: np.ndarray, f: int):
+    """:func:`_ink` for a working image with bright ink."""
+    h, w = x.shape[:2]
+    s = _pre._ink_strength(x)
+    # the paper's ink strength, level and noise, from the whole image: ink covers a small part of a
+    # photographed line, and the border alone can be half in a shadow (the paper colour follows it)
+    med, sd = _paper_level(s)
+    loose = s > med + 3.0 * sd
+    # not find_rulings: it takes a long stroke of one digit in a line for a ruling.  Faint lines are looked for
+    # too: on small squared paper the grid is so dense that it raises the paper's median and noise
+    rulings = _long_lines(loose) | _long_lines(s > med + 0.5 * sd)
+    removed = _pre._grow(rulings) if rulings.any() else None
+    if removed is not None:
+        # printed lines over much of the page inflate the noise estimate: the paper's level without them
+        med, sd = _paper_level(s[~removed])
+        s0 = s
+        s = np.where(removed, med, s)
+        loose = (s > med + 3.0 * sd) & ~rulings
+    if not loose.any():
+        raise _blank("no pixel stands out from the background")
+    top = float(np.quantile(s[loose], 0.9))
+    t = max(med + 4.0 * sd, med + 0.4 * (top - med))
+    # hysteresis: faint parts of a stroke (thin pens, blur) are kept when connected to clear ink
+    weak = s > max(med + 3.0 * sd, med + 0.2 * (top - med))
+    labels, n = components(weak)
+    strong = np.zeros(n + 1, bool)
+    strong[labels[s > t] + 1] = True
+    strong[0] = False
+    fg = strong[labels + 1]
+    if removed is not None:  # reconnect strokes cut where they cross a removed line: ink above and below
+        gap = removed & _near(fg, 4, +1) & _near(fg, 4, -1)
+        fg |= gap
+        s = np.where(gap, s0, s)
+    if not fg.any() or fg.all():
+        raise _blank("no pixel stands out from the background")
+    ink_level = float(np.median(s[fg]))
+    contrast = ink_level - med
+    if contrast < _pre._MIN_CONTRAST or contrast < _pre._MIN_SNR * sd:
+        raise _blank(f"ink contrast {contrast:.3f} (need >= {_pre._MIN_CONTRAST} and >= {_pre._MIN_SNR:g} x noise {sd:.3f})")
+    lo = min(med + 2.0 * sd, t)
+    hi = max(ink_level, lo + 1e-6)
+    v = np.clip((s - lo) / (hi - lo), 0.0, 1.0)
+    return v, fg, f
+
+
+def _paper_level(s: np.ndarray) -> tuple[float, float]:
+    """Median ink strength of the paper and its noise (a robust standard deviation, at least 0.004)."""
+    med = float(np.median(s))
+    return med, max(1.4826 * float(np.median(np.abs(s - med))), 0.004)
+
+
+def _long_lines(mask: np.ndarray) -> np.ndarray:
+    """Pixels of printed ruling and grid lines in an ink mask (bool, same shape).
+
+    A horizontal line is a band of rows (after undoing a tilt of up to ±2.5°)
+    covering at least half the image width; vertical lines count only as a
+    grid (three or more bands covering 70 % of the height), so the stem of a
+    tall "1" is not taken for one.  Only pixels whose run across the line is
+    short (at most the band's thickness + 2 px) are removed: strokes crossing a
+    line are kept.  (:func:`handdigits.preprocess.find_rulings` looks for lines
+    around one digit; a line of several digits covers more of the page.)
+    """
+    out = np.zeros_like(mask)
+    for axis, cover, min_bands in ((0, 0.5, 1), (1, 0.7, 3)):
+        m = mask if axis == 0 else mask.T
+        found = np.zeros_like(m)
+        h, w = m.shape
+        runs = _pre._run_lengths(m)
+        along = _pre._run_lengths(m.T).T
+        # only thin pixels of long runs vote for a line, so dense writing does not look like one
+        ys, xs = np.nonzero(m & (along >= max(8, 0.03 * w)) & (runs <= max(6, 0.02 * h)))
+        if ys.size < cover * w:
+            continue
+        tilt, offset, _, counts = _pre.best_tilt(ys, xs, h, w)
+        pair = counts + np.concatenate([counts[1:], [0]])
+        lines = np.maximum(counts, pair) >= cover * w
+        lines |= np.convolve(lines, [1, 1, 1], mode="same").astype(bool) & (counts > 0.8 * cover * w)
+        edges = np.diff(np.concatenate([[0], lines.astype(np.int8), [0]]))
+        bands = [(s0, e0) for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+                 if e0 - s0 <= max(4, 0.06 * h)]
+        if len(bands) < min_bands:
+            continue
+        ys, xs = np.nonzero(m)
+        bins = np.rint(ys - tilt * xs).astype(np.int64) + offset
+        for s0, e0 in bands:
+            sel = (bins >= s0) & (bins < e0)
+            sel &= runs[ys, xs] <= (e0 - s0) + 2
+            found[ys[sel], xs[sel]] = True
+        out |= found if axis == 0 else found.T
+    return out
+
+
+def _near(mask: np.ndarray, k: int, direction: int) -> np.ndarray:
+    """True where ``mask`` holds within ``k`` rows above (``direction=+1``) or below (``-1``)."""
+    out = np.zeros_like(mask)
+    h = mask.shape[0]
+    for d in range(1, k + 1):
+        if direction > 0:
+            out[d:] |= mask[: h - d]
+        else:
+            out[: h - d] |= mask[d:]
+    return out

@@ -1,0 +1,138 @@
+"""Step 2 of reading: connected components of the ink, and which of them make the line of digits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import preprocess as _pre
+
+_SPECK = 0.2  # components shorter than this share of the line height (and small) are noise
+
+
+def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected component labels of a boolean mask by run-length union-find: ``(labels, count)``.
+
+    ``labels`` is int32 with -1 for background and 0..count-1 for the components,
+    numbered in order of their first pixel (row-major).
+    """
+    h, w = mask.shape
+    m = np.zeros((h, w + 2), np.int8)
+    m[:, 1:-1] = mask
+    dm = np.diff(m, axis=1)
+    rs, cs = np.nonzero(dm == 1)
+    _, ce = np.nonzero(dm == -1)  # same row order, one end per start
+    n = len(rs)
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    row_start = np.searchsorted(rs, np.arange(h + 1))
+    for r in range(1, h):
+        a0, a1 = row_start[r - 1], row_start[r]
+        b0, b1 = row_start[r], row_start[r + 1]
+        i = a0
+        for j in range(b0, b1):
+            s, e = cs[j], ce[j]  # run covers [s, e)
+            while i < a1 and ce[i] < s:  # previous-row runs ending before s - 1 cannot touch
+                i += 1
+            k = i
+            while k < a1 and cs[k] <= e:  # 8-connected: [cs, ce) overlaps [s - 1, e + 1)
+                ri, rj = find(k), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+                k += 1
+    roots = np.array([find(i) for i in range(n)], np.int64)
+    uniq, ids = np.unique(roots, return_inverse=True)
+    labels = np.full((h, w), -1, np.int32)
+    for r_, s, e, lab in zip(rs, cs, ce, ids):
+        labels[r_, s:e] = lab
+    return labels, len(uniq)
+
+
+@dataclass
+class _Components:
+    """Boxes and areas of labelled components, and every ink pixel ``(yy, xx)`` with its label ``lab``."""
+
+    labels: np.ndarray
+    n: int
+    yy: np.ndarray
+    xx: np.ndarray
+    lab: np.ndarray
+    area: np.ndarray
+    y0: np.ndarray
+    y1: np.ndarray
+    x0: np.ndarray
+    x1: np.ndarray
+
+    @property
+    def hts(self) -> np.ndarray:
+        return self.y1 - self.y0
+
+    @property
+    def wds(self) -> np.ndarray:
+        return self.x1 - self.x0
+
+
+def _boxes(labels: np.ndarray, n: int) -> _Components:
+    """:class:`_Components` of ``labels`` (from :func:`components`)."""
+    h, w = labels.shape
+    idx = labels.ravel()
+    on = idx >= 0
+    yy, xx = np.divmod(np.flatnonzero(on), w)
+    lab = idx[on]
+    area = np.bincount(lab, minlength=n)
+    y0, x0 = np.full(n, h), np.full(n, w)
+    y1, x1 = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    np.minimum.at(y0, lab, yy)
+    np.maximum.at(y1, lab, yy + 1)
+    np.minimum.at(x0, lab, xx)
+    np.maximum.at(x1, lab, xx + 1)
+    return _Components(labels, n, yy, xx, lab, area, y0, y1, x0, x1)
+
+
+def _not_writing(c: _Components, h: int, w: int) -> np.ndarray:
+    """Components that are no writing: blobs over most of the image (a shadow's edge, a table edge), line ends."""
+    fill = c.area / np.maximum(c.wds * c.hts, 1)
+    touches = (c.x0 == 0) | (c.y0 == 0) | (c.x1 == w) | (c.y1 == h)
+    blob = (c.wds * c.hts > 0.5 * h * w) & (fill > 0.1) | touches & (fill > 0.45) & (c.area > 0.002 * h * w)
+    blob |= ((c.x0 == 0) | (c.x1 == w)) & (c.wds <= 3) | ((c.y0 == 0) | (c.y1 == h)) & (c.hts <= 3)
+    return blob
+
+
+def _line(c: _Components, f: int, input_shape) -> tuple[np.ndarray, float, float]:
+    """The components of the line of digits: ``(ids, H, yc)``.
+
+    ``H`` is the line height (median height of the components at least half as
+    tall as the tallest sizeable one), ``yc`` the line's centre row.  Raises
+    :class:`handdigits.preprocess.BlankImageError` when nothing digit-sized is left.
+    """
+    h, w = c.labels.shape
+    area = np.where(_not_writing(c, h, w), 0, c.area)
+    if not area.any():
+        raise _blank("only shadows and edges")
+    hts, wds = c.hts, c.wds
+    big = area >= 0.15 * area.max()
+    tall = hts[big].max()
+    main = big & (hts >= 0.5 * tall)
+    H = float(np.median(hts[main]))
+    if H < max(4.0, _pre._MIN_EXTENT * max(h, w)):
+        raise _blank(f"largest ink blob is only {int(H * f)} px tall in a {input_shape[0]}x{input_shape[1]} image")
+    yc = float(np.median((c.y0[main] + c.y1[main]) / 2))
+    keep = (hts >= _SPECK * H) | (area >= 0.05 * np.median(area[main]))
+    keep &= ~((hts < 0.25 * H) & (wds > 1.5 * H))  # long thin marks: ruling, underlines
+    keep &= (c.y1 > yc - 1.2 * H) & (c.y0 < yc + 1.2 * H)
+    keep &= (area >= 3) & (area > 0)
+    ids = np.flatnonzero(keep)
+    if len(ids) == 0:
+        raise _blank("no ink component of digit size")
+    return ids, H, yc
+
+
+def _blank(reason: str) -> ValueError:
+    return _pre.BlankImageError(f"no ink found in image (blank or near-blank: {reason})")

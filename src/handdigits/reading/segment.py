@@ -1,0 +1,183 @@
+"""Steps 3-5 of reading: fragments, atoms (components cut at candidate cuts) and candidate digits.
+
+:func:`_segment` turns one image into a :class:`_Plan`: a left-to-right
+sequence of *atoms* and every run of consecutive atoms that may be one digit,
+each converted to MNIST format for the classifier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import preprocess as _pre
+from .cuts import _cuts, _slant, _split
+from .ink import _ink
+from .line import _blank, _boxes, _Components, _line, components
+
+MAX_RUN = 8  # at most this many atoms make one digit
+MAX_WIDTH = 1.6  # candidates wider than this many line heights are not tried
+_FRAGMENT = 0.55  # components shorter than this share of the line height are parts of a digit
+_RIM = 2  # pixels of faint edge kept around a candidate's ink (the single-digit path keeps 2)
+_CUT_WIDTH = 0.6  # components wider than this many line heights get candidate cuts
+
+
+@dataclass
+class _Run:
+    """A candidate digit: atoms ``i`` to ``j - 1``."""
+
+    i: int
+    j: int
+    width: float  # line heights
+    height: float  # line heights
+    box: tuple  # in input pixels
+    joins: list  # (gap in line heights, or -overlap share; whether a fragment is involved) per joined component
+    cuts: int  # how many of its two ends are cuts through ink
+
+
+@dataclass
+class _Plan:
+    """Candidates of one image: atoms, the candidate runs and their MNIST crops."""
+
+    n_atoms: int
+    runs: list  # _Run per candidate
+    crops: list  # (28, 28) uint8 per run
+    fragment: np.ndarray  # (n_atoms,) share of the line height for fragments, 0 for digit-sized atoms
+    ref_width: float  # typical width of one digit in this line (line heights)
+
+
+@dataclass
+class _Atoms:
+    """The line's ink pixels (``py``, ``px``; ``pcol``: column along the slant) split into atoms."""
+
+    py: np.ndarray
+    px: np.ndarray
+    pcol: np.ndarray
+    pixels: list  # index array into py/px/pcol per atom, left to right
+    fragment: np.ndarray  # (n,) share of the line height for fragment atoms, 0 for the others
+    group: list  # the component group (owner) each atom comes from
+
+
+def _segment(a: np.ndarray) -> _Plan:
+    """Atoms and candidate digits of one image (raises ``BlankImageError`` when it holds no ink)."""
+    v, fg, f = _ink(a)
+    labels, n = components(fg)
+    if n == 0:
+        raise _blank("no ink component")
+    c = _boxes(labels, n)
+    ids, H, yc = _line(c, f, a.shape)
+    owner, whole = _attach_fragments(c, ids, H)
+    atoms = _atoms(c, ids, owner, whole, H, yc)
+    gap, is_cut = _separators(atoms, H)
+    runs, crops = _candidates(atoms, gap, is_cut, H, (v, fg), f, a.shape)
+    widths = [r.width for r in runs if r.j - r.i == 1 and r.cuts == 0 and 0.3 <= r.width <= 1.0 and r.height >= 0.7]
+    ref = float(np.clip(np.median(widths), 0.45, 0.8)) if widths else 0.55
+    return _Plan(len(atoms.pixels), runs, crops, atoms.fragment, ref)
+
+
+def _attach_fragments(c: _Components, ids: np.ndarray, H: float) -> tuple[dict, np.ndarray]:
+    """Owner of each component (small ones: the component they overlap most horizontally), and the whole ones."""
+    frag = c.hts[ids] < _FRAGMENT * H
+    owner = {int(k): int(k) for k in ids}
+    whole = ids[~frag]
+    for k in ids[frag]:
+        best, best_ov = None, 0.0
+        for b in whole:
+            ov = min(c.x1[k], c.x1[b]) - max(c.x0[k], c.x0[b])
+            gapv = max(c.y0[b] - c.y1[k], c.y0[k] - c.y1[b], 0)
+            if ov > best_ov and gapv < 0.5 * H:
+                best, best_ov = int(b), float(ov)
+        if best is not None and best_ov >= 0.3 * c.wds[k]:
+            owner[int(k)] = best
+    return owner, whole
+
+
+def _atoms(c: _Components, ids, owner: dict, whole, H: float, yc: float) -> _Atoms:
+    """Component groups in reading order, wide ones cut at their column-profile minima."""
+    s = _slant(np.isin(c.labels, whole) if len(whole) else c.labels >= 0)
+    sel = np.isin(c.lab, ids)
+    py, px = c.yy[sel], c.xx[sel]
+    lut = np.arange(c.n)
+    for k, o in owner.items():
+        lut[k] = o
+    po = lut[c.lab[sel]]
+    pcol = px - s * (py - yc)
+    pixels, fragment, group = [], [], []
+    for g in sorted(set(owner.values()), key=lambda g: np.median(pcol[po == g])):
+        pix = np.flatnonzero(po == g)
+        gh = (py[pix].max() - py[pix].min() + 1) / H
+        cols = pcol[pix]
+        c0 = cols.min()
+        width = cols.max() - c0 + 1
+        cuts = _cuts(cols, c0, width, H) if width > _CUT_WIDTH * H and gh >= _FRAGMENT else []
+        side = _split(py[pix], px[pix], cuts, s, yc, H) if cuts else np.zeros(len(pix), np.int64)
+        for k in range(len(cuts) + 1):
+            part = pix[side == k]
+            if len(part):
+                pixels.append(part)
+                fragment.append(gh if gh < _FRAGMENT else 0.0)
+                group.append(g)
+    return _Atoms(py, px, pcol, pixels, np.array(fragment), group)
+
+
+def _separators(atoms: _Atoms, H: float) -> tuple[np.ndarray, np.ndarray]:
+    """What separates neighbouring atoms: ``(gap, is_cut)`` per boundary (``n_atoms + 1``).
+
+    ``is_cut``: a cut through ink (both atoms come from one component group);
+    ``gap``: the horizontal gap between the components in line heights, or
+    minus their overlap as a share of the narrower one.
+    """
+    n = len(atoms.pixels)
+    is_cut = np.zeros(n + 1, bool)
+    gap = np.zeros(n + 1)
+    spans = [(atoms.pcol[p].min(), atoms.pcol[p].max() + 1) for p in atoms.pixels]
+    for b in range(1, n):
+        if atoms.group[b] == atoms.group[b - 1]:
+            is_cut[b] = True
+            continue
+        (l0, r0), (l1, r1) = spans[b - 1], spans[b]
+        ov = min(r0, r1) - max(l0, l1)  # > 0: overlap
+        gap[b] = -ov / max(1.0, min(r0 - l0, r1 - l1)) if ov > 0 else -ov / H
+    return gap, is_cut
+
+
+def _candidates(atoms: _Atoms, gap, is_cut, H: float, ink, f: int, shape) -> tuple[list, list]:
+    """Every run of at most :data:`MAX_RUN` atoms (at most :data:`MAX_WIDTH` line heights wide) and its MNIST crop."""
+    n = len(atoms.pixels)
+    runs, crops = [], []
+    for i in range(n):
+        for j in range(i + 1, min(n, i + MAX_RUN) + 1):
+            pix = np.concatenate(atoms.pixels[i:j])
+            cols = atoms.pcol[pix]
+            cw = (cols.max() - cols.min() + 1) / H
+            if j - i > 1 and cw > MAX_WIDTH:
+                break
+            ry, rx = atoms.py[pix], atoms.px[pix]
+            bx0, by0, bx1, by1 = rx.min(), ry.min(), rx.max() + 1, ry.max() + 1
+            box = (int(np.floor(bx0 * f)), int(np.floor(by0 * f)),
+                   min(shape[1], int(np.ceil(bx1 * f))), min(shape[0], int(np.ceil(by1 * f))))
+            joins = [(gap[k], bool(atoms.fragment[k] or atoms.fragment[k - 1])) for k in range(i + 1, j) if not is_cut[k]]
+            runs.append(_Run(i, j, cw, (by1 - by0) / H, box, joins, int(is_cut[i]) + int(is_cut[j])))
+            crops.append(_crop_to_mnist(*ink, ry, rx))
+    return runs, crops
+
+
+def _crop_to_mnist(v: np.ndarray, fg: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The ink under pixels (ys, xs) (with its faint edges), converted to MNIST format like a single digit."""
+    h, w = v.shape
+    y0, y1 = max(0, ys.min() - _RIM), min(h, ys.max() + 1 + _RIM)
+    x0, x1 = max(0, xs.min() - _RIM), min(w, xs.max() + 1 + _RIM)
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    mask[ys - y0, xs - x0] = True
+    rim = mask
+    for _ in range(_RIM):
+        rim = _pre._grow(rim)
+    keep = mask | rim & ~fg[y0:y1, x0:x1]  # with its anti-aliased rim, not a neighbour's ink
+    vv = np.where(keep, v[y0:y1, x0:x1], 0.0)
+    box = _pre._bbox(vv > 0.05)
+    if box is None:
+        return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8)
+    bx0, by0, bx1, by1 = box
+    out = _pre._to_box(vv[by0:by1, bx0:bx1], stroke=True)
+    return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8) if out is None else out

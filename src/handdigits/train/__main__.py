@@ -1,0 +1,7 @@
+"""``python -m handdigits.train``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

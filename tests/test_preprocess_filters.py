@@ -1,0 +1,67 @@
+"""The array helpers under handdigits.preprocess: rank filter, working image, channel-plane ink strength."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from handdigits.preprocess.decode import WORK_MAX, _working_image
+from handdigits.preprocess.filters import _rank
+from handdigits.preprocess.ink import _strength
+
+
+def sliding_rank(x: np.ndarray, k: int, op) -> np.ndarray:
+    """The plain k×k minimum / maximum filter with replicated edges (a window per pixel)."""
+    r = k // 2
+    p = np.pad(x, r, mode="edge")
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = op(p[i : i + k, j : j + k])
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x=hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=24),
+                 elements=st.floats(0, 1, width=32)),
+    k=st.sampled_from([1, 3, 5, 7, 9, 15, 31]),
+    op=st.sampled_from([np.min, np.max]),
+)
+def test_rank_filter_equals_a_window_per_pixel(x, k, op):
+    np.testing.assert_array_equal(_rank(x, k, op), sliding_rank(x, k, op))
+
+
+def test_rank_filter_on_a_known_row():
+    x = np.array([[0, 0, 5, 0, 0, 0, 0, 9]], np.float32)
+    np.testing.assert_array_equal(_rank(x, 3, np.max), [[0, 5, 5, 5, 0, 0, 9, 9]])
+    np.testing.assert_array_equal(_rank(x, 3, np.min), [[0, 0, 0, 0, 0, 0, 0, 0]])
+
+
+def test_huge_image_is_read_in_draft_and_stays_under_the_working_size():
+    a = np.full((3000, 4000, 3), 230, np.uint8)
+    a[1000:2000, 1900:2000] = (20, 30, 200)  # a blue stroke 100 px wide
+    x, f = _working_image(a)
+    assert max(x.shape[:2]) <= WORK_MAX and f == 12  # every other pixel, then a box of 6
+    assert x.shape[:2] == (250, 334)
+    col = x[125, :, 2]  # the blue channel across the stroke
+    assert np.isclose(col[0], 230 / 255) and np.isclose(col[163], 200 / 255)
+
+
+def test_small_image_is_reduced_exactly():
+    a = np.arange(800 * 600, dtype=np.uint32).reshape(600, 800) % 251
+    a = np.dstack([a, 250 - a, a // 2]).astype(np.uint8)
+    x, f = _working_image(a)
+    assert f == 3 and x.shape == (200, 267, 3)
+    np.testing.assert_allclose(x[10, 10], a[30:33, 30:33].reshape(-1, 3).mean(0) / 255, atol=0.51 / 255)
+
+
+def test_strength_is_luminance_step_plus_colour_distance():
+    x = np.array([[[0.2, 0.6, 0.6], [0.5, 0.5, 0.5]]], np.float32)  # an ink-bright pixel and the paper
+    paper = np.full_like(x, 0.5)
+    r = np.array([-0.3, 0.1, 0.1])
+    lum = 0.299 * r[0] + 0.587 * r[1] + 0.114 * r[2]
+    dist = np.sqrt(((r - r.mean()) ** 2).sum() * 1.5)
+    np.testing.assert_allclose(_strength(x, paper)[0], [max(lum, 0) + dist, 0.0], atol=1e-6)

@@ -1,0 +1,56 @@
+"""28×28 inputs that are already framed keep their framing (issue 18: EMNIST through ``to_mnist``).
+
+EMNIST frames its digits differently from MNIST (the digit's box centred in the
+28×28 field, 2-px margin, up to 24-26 px tall).  Re-cropping such a digit into
+MNIST's 20-px box only resamples it (the bundled model made 2 errors on the
+partial EMNIST test set after it, 1 on the images as they are), so a 28×28
+white-on-black digit that fills the frame without touching its edge is returned
+as it is.  The digits here are drawn with Pillow, independently of the code
+under test; the known mistake (re-cropping) changes their pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from handdigits.preprocess import to_mnist, trace
+
+
+def emnist_like(kind: str, height: int, pen: int = 3) -> np.ndarray:
+    """A digit drawn ``height`` px tall, its box centred in a 28×28 field, blurred like EMNIST's (uint8)."""
+    s = 8
+    img = Image.new("L", (28 * s, 28 * s), 0)
+    d = ImageDraw.Draw(img)
+    top, bottom = (28 - height) / 2 * s, (28 + height) / 2 * s
+    width = 0.6 * height * s
+    left, right = 14 * s - width / 2, 14 * s + width / 2
+    if kind == "0":
+        d.ellipse((left, top, right, bottom), outline=255, width=pen * s)
+    else:  # a "7"
+        d.line([(left, top + pen * s / 2), (right, top + pen * s / 2), (left + 0.3 * width, bottom)], fill=255,
+               width=pen * s, joint="curve")
+    small = img.resize((28, 28), Image.Resampling.BOX).filter(ImageFilter.GaussianBlur(0.6))
+    return np.asarray(small)
+
+
+@pytest.mark.parametrize("kind, height", [("0", 24), ("7", 24), ("0", 22), ("7", 22)])
+def test_framed_28x28_digit_keeps_its_framing(kind, height):
+    img = emnist_like(kind, height)
+    ink = img > 25
+    assert not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
+    assert np.ptp(np.flatnonzero(ink.any(1))) + 1 > 21  # larger than MNIST's 20-px box
+    np.testing.assert_array_equal(to_mnist(img), img)
+    np.testing.assert_array_equal(to_mnist(255 - img), img)  # dark on light: only inverted
+    assert trace(img).path == "fast"
+
+
+def test_small_or_edge_touching_28x28_digit_is_still_reframed():
+    small = np.zeros((28, 28), np.uint8)
+    small[2:14, 3:15] = emnist_like("0", 24)[2:26:2, 2:26:2]  # 12 px tall, off-centre
+    out = to_mnist(small)
+    rows = np.flatnonzero((out > 25).any(1))
+    assert np.ptp(rows) + 1 >= 18 and trace(small).path == "photo"
+    cut = np.roll(emnist_like("7", 24), 3, axis=0)  # touches the bottom edge: not framed
+    assert trace(cut).path != "fast"
