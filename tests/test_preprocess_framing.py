@@ -54,3 +54,27 @@ def test_small_or_edge_touching_28x28_digit_is_still_reframed():
     assert np.ptp(rows) + 1 >= 18 and trace(small).path == "photo"
     cut = np.roll(emnist_like("7", 24), 3, axis=0)  # touches the bottom edge: not framed
     assert trace(cut).path != "fast"
+
+
+def test_reframe_brings_an_emnist_like_framing_back_to_mnists():
+    from PIL import Image, ImageDraw, ImageFilter
+
+    from handdigits.preprocess import reframe
+
+    im = Image.new("L", (28, 28))
+    ImageDraw.Draw(im).line([(9, 4), (19, 4), (13, 23)], fill=255, width=3)
+    digit = np.asarray(im.filter(ImageFilter.GaussianBlur(0.8)))  # a "7"
+    ys, xs = np.nonzero(digit > 12)
+    crop = Image.fromarray(digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+    w = round(crop.width * 26 / crop.height)
+    filled = np.zeros((28, 28), np.uint8)  # the same digit filling the box, as EMNIST frames it
+    filled[1:27, (28 - w) // 2 : (28 - w) // 2 + w] = np.asarray(crop.resize((w, 26), Image.Resampling.BICUBIC))
+    a, b = reframe(np.stack([digit, filled]))
+    corr = lambda u, v: np.corrcoef(u.ravel().astype(float), v.ravel().astype(float))[0, 1]  # noqa: E731
+    assert corr(digit, filled) < 0.95 and corr(a, b) > 0.99  # a copy again once both share MNIST's frame
+    ys, xs = np.nonzero(a > 12)
+    assert max(ys.max() - ys.min(), xs.max() - xs.min()) + 1 in (20, 21)  # longer side MNIST's 20 px
+    assert abs(np.average(np.arange(28), weights=a.sum(axis=1)) - 14) < 1  # centre of mass in the middle
+    assert np.array_equal(reframe(np.zeros((1, 28, 28), np.uint8)), np.zeros((1, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match=r"reframe expects \(N, 28, 28\) uint8"):
+        reframe(np.zeros((28, 28), np.uint8))

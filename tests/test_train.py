@@ -396,6 +396,17 @@ def test_mirrored_strategy_on_two_logical_cpus(mnist_only_dir, tmp_path):
 # --------------------------------------------------------------------------- EMNIST and metadata
 
 EMNIST_DUPLICATES = [0, 2, 5, 17, 30, 41, 59]  # MNIST test images copied into EMNIST train
+EMNIST_REFRAMED = [4, 6]  # MNIST test images copied in another frame: found only after reframing
+
+
+def _in_a_20px_box(images):
+    """Each 28×28 image shrunk to 20×20 and padded back to 28×28: the same image in another frame."""
+    from PIL import Image
+
+    out = np.zeros_like(images)
+    for i, im in enumerate(images):
+        out[i, 4:24, 4:24] = np.asarray(Image.fromarray(im).resize((20, 20), Image.Resampling.LANCZOS))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -410,6 +421,7 @@ def emnist_run(tmp_path_factory) -> tuple[Run, dict]:
         [
             rng.integers(0, 256, (140, 28, 28), dtype=np.uint8),
             tx[EMNIST_DUPLICATES],  # exact duplicates of MNIST test images: dropped
+            _in_a_20px_box(tx[EMNIST_REFRAMED]),  # re-framed copies: dropped after reframing
             tx[[1, 3]].transpose(0, 2, 1),  # transposed test images: not duplicates
             mnist["train"][0][:2],  # duplicates of MNIST *train* images: kept
         ]
@@ -431,16 +443,18 @@ def test_emnist_is_used_and_test_duplicates_dropped(emnist_run):
         "available": True,
         "train_n": facts["emnist_train_n"],
         # random images have no near duplicates: only the exact copies go
-        "dropped_duplicates_of_mnist_test": len(EMNIST_DUPLICATES),
+        "dropped_duplicates_of_mnist_test": len(EMNIST_DUPLICATES) + len(EMNIST_REFRAMED),
         "dropped_exact_duplicates": len(EMNIST_DUPLICATES),
+        "dropped_reframed_duplicates": len(EMNIST_REFRAMED),
         "name": "emnist",  # the full files, not the partial ones
         "partial": False,
     }
     assert {k: data["emnist"].get(k) for k in expected} == expected
-    assert data["sources"]["emnist"]["train_n"] + data["sources"]["emnist"]["validation_n"] == facts["emnist_train_n"] - len(EMNIST_DUPLICATES)
-    assert data["train_n"] + data["validation_n"] == 200 + facts["emnist_train_n"] - len(EMNIST_DUPLICATES)
+    dropped = len(EMNIST_DUPLICATES) + len(EMNIST_REFRAMED)
+    assert data["sources"]["emnist"]["train_n"] + data["sources"]["emnist"]["validation_n"] == facts["emnist_train_n"] - dropped
+    assert data["train_n"] + data["validation_n"] == 200 + facts["emnist_train_n"] - dropped
     assert set(data["hashes"]) == {"mnist_train", "emnist_train"}
-    assert f"dropped {len(EMNIST_DUPLICATES)} duplicates" in run.text
+    assert f"dropped {dropped} duplicates" in run.text
 
 
 def test_metadata_contents(emnist_run, mnist_only_dir, twin_runs):

@@ -160,15 +160,22 @@ def _emnist_part(files, info, validation, split_seed, limit, log, *, required: b
             raise
         return None
     tx, _ = files.load(ds.load_mnist, "test")
+    from .preprocess import reframe
+
     dup = ds.find_duplicates(ex, tx)
     keep = np.ones(len(ex), bool)
     keep[np.unique(dup["a_index"])] = False
     exact = np.unique(dup["a_index"][dup["kind"] == "exact"])
+    # EMNIST frames its digits differently: compare again once both are in MNIST's frame
+    reframed = np.unique(ds.find_duplicates(reframe(ex), reframe(tx))["a_index"])
+    reframed = reframed[keep[reframed]]
+    keep[reframed] = False
     info["emnist"] = {
         "available": True,
         "train_n": int(len(ex)),
         "dropped_duplicates_of_mnist_test": int((~keep).sum()),
         "dropped_exact_duplicates": int(len(exact)),
+        "dropped_reframed_duplicates": int(len(reframed)),
         **{k: einfo[k] for k in ("name", "partial", "of", "indices", "parts", "labels_checked") if k in einfo},
     }
     log(f"EMNIST ({einfo.get('name', 'emnist')}): {len(ex)} images, dropped {(~keep).sum()} duplicates of MNIST test images")

@@ -72,6 +72,7 @@ from ..validation import check_images, image_count
 from .components import _block_any, _keep_components, _label, _main_blob
 from .decode import WORK_MAX, _luminance, _reduce, _scale_of, _to_unit, _working_image
 from .filters import _bbox, _box_blur, _centre_of_mass, _grow, _rank, _resize
+from .framing import reframe
 from .framing import (BOX, CENTRE, MNIST_SIZE, STROKE_RANGE, STROKE_TARGET, STROKE_TARGET_THICK, _fast_inverted,
                       _as_mnist, _normalise_stroke, _to_box, stroke_width)
 from .ink import _ink_strength, _paper_stats, _strength
@@ -82,8 +83,8 @@ from .tracing import Trace
 
 __all__ = [
     "BOX", "CENTRE", "MNIST_SIZE", "RULING_MIN_SIDE", "TINY", "WORK_MAX", "BlankImageError", "Prepared", "Trace",
-    "best_tilt", "find_rulings", "mnist_from_array", "paper_polarity", "stroke_width", "to_mnist", "to_mnist_batch",
-    "trace",
+    "best_tilt", "find_rulings", "mnist_from_array", "paper_polarity", "reframe", "stroke_width", "to_mnist",
+    "to_mnist_batch", "trace",
 ]
 
 

@@ -90,6 +90,29 @@ def _to_box(v: np.ndarray, *, stroke: bool) -> np.ndarray | None:
     return np.rint(out * 255.0).astype(np.uint8)
 
 
+def reframe(images) -> np.ndarray:
+    """``(N, 28, 28)`` uint8 white-on-black digits redrawn in MNIST's frame (longer side of the ink 20 px,
+    centre of mass at the centre), whatever frame they came in.
+
+    For comparing sets framed differently: EMNIST's digits fill more of the
+    box than MNIST's, so a pixel-level duplicate search misses re-framed
+    copies (see :mod:`handdigits.assembly`).  Unlike :func:`to_mnist`, which
+    keeps an image already in MNIST form as it is, every image is redrawn; one
+    without ink stays as it is.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (MNIST_SIZE, MNIST_SIZE) or images.dtype != np.uint8:
+        raise ValueError(f"reframe expects (N, 28, 28) uint8 images, got {images.shape} {images.dtype}")
+    out = images.copy()
+    for i, image in enumerate(images):
+        rows, cols = np.nonzero(image > 12)  # ink: above 5 % of full scale
+        if rows.size:
+            crop = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] / 255.0
+            boxed = _to_box(crop, stroke=False)
+            out[i] = out[i] if boxed is None else boxed
+    return out
+
+
 def stroke_width(v: np.ndarray) -> float:
     """Mean stroke width of the ink (``v > 0.5``) in pixels: ``2 * area / boundary length``.
 
