@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from handdigits import Classifier
 from handdigits.preprocess import BlankImageError
 from handdigits.samples import list_samples, true_digit
 
@@ -73,3 +74,15 @@ def test_errors_option_is_checked(clf):
 def test_all_failed_batch(clf):
     pred = clf.predict(np.zeros((3, 30, 30), np.uint8), errors="mark")
     assert pred.tolist() == [-1, -1, -1]
+
+
+def test_numpy_matrix_and_list_splits_get_clear_answers(tmp_path):
+    from handdigits.datasets import load_emnist, load_mnist
+
+    image = np.zeros((28, 28), np.uint8)
+    image[6:22, 13:15] = 255
+    clf = Classifier()
+    assert clf.predict(np.matrix(image)) == clf.predict(image)  # read as the plain array it holds
+    for load in (load_mnist, load_emnist):
+        with pytest.raises(ValueError, match=r"unknown split \['train'\]; expected one of"):
+            load(["train"], data_dir=tmp_path)

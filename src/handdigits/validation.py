@@ -247,6 +247,8 @@ def check_images(x, *, name: str = "image") -> tuple[np.ndarray | list[np.ndarra
     """
     if _is_image_source(x):
         return [_decode(x, name)], True
+    if isinstance(x, np.matrix):  # a 2-D ndarray subclass whose rows stay 2-D: read it as a plain array
+        x = np.asarray(x)
     if isinstance(x, (list, tuple)):
         if len(x) == 0:
             raise ValueError(f"{name}: got an empty {type(x).__name__}; expected {ACCEPTED_IMAGES}")

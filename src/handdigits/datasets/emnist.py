@@ -50,9 +50,9 @@ CHECKSUMS: dict[str, tuple[str, ...]] = {
 
 def member_names(split: str, subset: str) -> tuple[str, str]:
     """Canonical ``(images, labels)`` file names (without ``.gz``) of one EMNIST split."""
-    if split not in SPLITS:
+    if not isinstance(split, str) or split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
-    if subset not in SUBSETS:
+    if not isinstance(subset, str) or subset not in SUBSETS:
         raise ValueError(f"unknown subset {subset!r}; expected one of {list(SUBSETS)}")
     return tuple(f"emnist-{subset}-{split}-{kind}-ubyte" for kind in ("images-idx3", "labels-idx1"))
 

@@ -58,7 +58,7 @@ SIZES: dict[str, int] = {
 
 
 def _check_split(split: str) -> tuple[str, str]:
-    if split not in SPLITS:
+    if not isinstance(split, str) or split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {sorted(SPLITS)}")
     return SPLITS[split]
 
