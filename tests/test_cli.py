@@ -130,15 +130,15 @@ def test_every_image_command_takes_model_and_checks_it(capsys, command, tmp_path
     assert code == 2 and f"handdigits {command}: error: --model: model file not found" in err
 
 
-def test_help_does_not_load_tensorflow():
-    """``handdigits --help`` and usage errors must answer without importing TensorFlow."""
+def _exit_codes_in_a_fresh_process(*argvs) -> dict:
+    """``{"codes": [exit code per argv], "heavy": [TensorFlow/Keras modules imported]}`` of ``main`` runs."""
     code = (
         "import json, sys\n"
         "from handdigits.cli import main\n"
         "codes = []\n"
-        "for argv in (['--help'], ['--version'], ['frobnicate'], ['predict', '--help']):\n"
+        f"for argv in {argvs!r}:\n"
         "    try:\n"
-        "        codes.append(main(argv))\n"
+        "        codes.append(main(list(argv)))\n"
         "    except SystemExit as exc:\n"
         "        codes.append(exc.code)\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
@@ -146,7 +146,12 @@ def test_help_does_not_load_tensorflow():
     )
     proc = _run([sys.executable, "-c", code])
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_help_does_not_load_tensorflow():
+    """``handdigits --help`` and usage errors must answer without importing TensorFlow."""
+    result = _exit_codes_in_a_fresh_process(["--help"], ["--version"], ["frobnicate"], ["predict", "--help"])
     assert result["codes"] == [0, 0, 2, 0]
     assert result["heavy"] == []
 
@@ -314,22 +319,9 @@ def test_benchmark_without_data_fails_with_how_to_get_mnist(capsys, tmp_path):
 
 def test_usage_errors_do_not_load_tensorflow():
     """Usage errors are found before any model or TensorFlow is loaded."""
-    code = (
-        "import json, sys\n"
-        "from handdigits.cli import main\n"
-        "codes = []\n"
-        "for argv in (['predict', 'x.png', '--model', 'nosuch.keras'], ['benchmark', '--model', 'nosuch.keras'],\n"
-        "             ['predict', 'nosuch.png'], ['demo', '--bogus']):\n"
-        "    try:\n"
-        "        codes.append(main(argv))\n"
-        "    except SystemExit as exc:\n"
-        "        codes.append(exc.code)\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
-        "print(json.dumps({'codes': codes, 'heavy': heavy[:5]}))\n"
-    )
-    proc = _run([sys.executable, "-c", code])
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = _exit_codes_in_a_fresh_process(["predict", "x.png", "--model", "nosuch.keras"],
+                                            ["benchmark", "--model", "nosuch.keras"], ["predict", "nosuch.png"],
+                                            ["demo", "--bogus"])
     assert result == {"codes": [2, 2, 1, 2], "heavy": []}
 
 
