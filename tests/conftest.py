@@ -8,7 +8,10 @@ them); tests that need them skip with a reason that says how to get them.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +63,19 @@ def _private_cache(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def fresh_python():
+    """``run(code)``: run Python ``code`` in a fresh interpreter (the test fails on a non-zero exit) and
+    return the JSON value printed on its last line (e.g. which heavy modules got imported)."""
+
+    def run(code: str):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, f"subprocess failed ({proc.returncode}):\n{proc.stderr}"
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    return run
 
 
 @pytest.fixture(scope="session")

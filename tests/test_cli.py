@@ -130,9 +130,9 @@ def test_every_image_command_takes_model_and_checks_it(capsys, command, tmp_path
     assert code == 2 and f"handdigits {command}: error: --model: model file not found" in err
 
 
-def _exit_codes_in_a_fresh_process(*argvs) -> dict:
+def _exit_codes_in_a_fresh_process(fresh_python, *argvs) -> dict:
     """``{"codes": [exit code per argv], "heavy": [TensorFlow/Keras modules imported]}`` of ``main`` runs."""
-    code = (
+    return fresh_python(
         "import json, sys\n"
         "from handdigits.cli import main\n"
         "codes = []\n"
@@ -144,14 +144,11 @@ def _exit_codes_in_a_fresh_process(*argvs) -> dict:
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
         "print(json.dumps({'codes': codes, 'heavy': heavy[:5]}))\n"
     )
-    proc = _run([sys.executable, "-c", code])
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_help_does_not_load_tensorflow():
+def test_help_does_not_load_tensorflow(fresh_python):
     """``handdigits --help`` and usage errors must answer without importing TensorFlow."""
-    result = _exit_codes_in_a_fresh_process(["--help"], ["--version"], ["frobnicate"], ["predict", "--help"])
+    result = _exit_codes_in_a_fresh_process(fresh_python, ["--help"], ["--version"], ["frobnicate"], ["predict", "--help"])
     assert result["codes"] == [0, 0, 2, 0]
     assert result["heavy"] == []
 
@@ -317,9 +314,9 @@ def test_benchmark_without_data_fails_with_how_to_get_mnist(capsys, tmp_path):
     assert err.count("mirror") <= 1  # the data report is not repeated per dataset
 
 
-def test_usage_errors_do_not_load_tensorflow():
+def test_usage_errors_do_not_load_tensorflow(fresh_python):
     """Usage errors are found before any model or TensorFlow is loaded."""
-    result = _exit_codes_in_a_fresh_process(["predict", "x.png", "--model", "nosuch.keras"],
+    result = _exit_codes_in_a_fresh_process(fresh_python, ["predict", "x.png", "--model", "nosuch.keras"],
                                             ["benchmark", "--model", "nosuch.keras"], ["predict", "nosuch.png"],
                                             ["demo", "--bogus"])
     assert result == {"codes": [2, 2, 1, 2], "heavy": []}

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,25 +16,17 @@ LIGHT_MODULES = ("handdigits", "handdigits.datasets", "handdigits.transforms", "
 HEAVY = ("tensorflow", "keras")
 
 
-def _run_python(code: str) -> str:
-    """Run ``code`` in a fresh interpreter and return its stdout (fails the test on a non-zero exit)."""
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"subprocess failed ({proc.returncode}):\n{proc.stderr}"
-    return proc.stdout
-
-
 @pytest.mark.parametrize("module", LIGHT_MODULES)
-def test_import_does_not_load_tensorflow(module):
-    out = _run_python(
+def test_import_does_not_load_tensorflow(module, fresh_python):
+    loaded = fresh_python(
         f"import json, sys, {module}\n"
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))"
     )
-    loaded = json.loads(out.strip().splitlines()[-1])
     assert loaded == [], f"import {module} loaded {loaded[:5]} ..."
 
 
-def test_light_modules_together_and_dir_do_not_load_tensorflow():
-    out = _run_python(
+def test_light_modules_together_and_dir_do_not_load_tensorflow(fresh_python):
+    result = fresh_python(
         "import json, sys\n"
         f"for m in {LIGHT_MODULES!r}: __import__(m)\n"
         "import handdigits\n"
@@ -45,7 +34,6 @@ def test_light_modules_together_and_dir_do_not_load_tensorflow():
         "print(json.dumps({'dir': names, 'heavy': sorted(m for m in sys.modules"
         f" if m.split('.')[0] in {HEAVY!r})}}))"
     )
-    result = json.loads(out.strip().splitlines()[-1])
     assert result["heavy"] == []
     assert set(handdigits.__all__) <= set(result["dir"])
 

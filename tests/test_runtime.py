@@ -60,7 +60,7 @@ def test_bundled_tflite_is_recorded_with_its_sha256():
 
 
 @needs_litert
-def test_bundled_model_predicts_without_importing_tensorflow():
+def test_bundled_model_predicts_without_importing_tensorflow(fresh_python):
     code = (
         "import json, sys\n"
         "import numpy as np\n"
@@ -74,9 +74,7 @@ def test_bundled_model_predicts_without_importing_tensorflow():
         "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
         "print(json.dumps({'answers': answers, 'heavy': heavy, 'backend': clf.backend}))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = fresh_python(code)
     assert result["heavy"] == [], f"predicting imported {result['heavy']}"
     assert result["backend"] == "litert"
     assert result["answers"] == [True, True, 1, 7]

@@ -332,15 +332,10 @@ def test_read_with_the_real_classifier_reads_a_number_and_finds_nothing_in_a_bla
 # ---------------------------------------------------------------------- service
 
 
-def test_importing_the_app_does_not_load_tensorflow():
-    import json
-    import subprocess
-    import sys
-
+def test_importing_the_app_does_not_load_tensorflow(fresh_python):
     code = ("import json, sys, handdigits.serve; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
-    assert json.loads(out.strip().splitlines()[-1]) == []
+    assert fresh_python(code) == []
 
 
 def test_healthz_reports_model_and_limits(client):
