@@ -60,12 +60,13 @@ def validation_set(meta: dict, data_dir, download: bool):
     from handdigits.assembly import training_sets
 
     data, recipe = meta.get("data", {}), meta.get("recipe", {})
-    synthetic = data.get("synthetic", {})
+    synthetic, rendered = data.get("synthetic", {}), data.get("rendered", {})
     _, (xv, yv, source), _ = training_sets(
         data.get("requested", "both"), data_dir=data_dir, download=download, verify=data.get("verified", True),
         validation=recipe.get("validation", 5000) if "validation" in recipe else 5000,
         split_seed=recipe.get("validation_split_seed", 0), limit=data.get("limit"),
-        synthetic=synthetic.get("digits", 0), nondigits=synthetic.get("nondigits", 0), log=lambda msg: None,
+        synthetic=synthetic.get("digits", 0), nondigits=synthetic.get("nondigits", 0),
+        photos=rendered.get("photos", 0), pairs=rendered.get("pairs", 0), log=lambda msg: None,
     )
     return xv, yv, source
 
@@ -182,6 +183,15 @@ def render(meta, result, *, selection, chosen, reject, curves, ablation, command
         for font in syn.get("fonts", []):
             w(f"- font {font['name']} ({font['licence']}; {font['source']}), training only")
         w("")
+    rendered = data.get("rendered") or {}
+    if rendered:
+        w(f"Rendered data (`handdigits.datasets.rendered` version {rendered.get('version')}): `photos` are MNIST "
+          f"*train* digits drawn in the real-world conditions ({', '.join(rendered.get('kinds', []))}) and "
+          f"preprocessed back ({rendered.get('photos_kept', 0):,} of {rendered.get('photos', 0):,} kept; the "
+          "others were refused by preprocessing); `pairs` are two touching MNIST train digits labelled \"not a "
+          "digit\". Their validation images are renders of MNIST's held-out digits. **The `realworld/*` rows "
+          "below use the same renderer** (on MNIST *test* and scikit-learn digits), so for this model they "
+          "measure the rendered conditions, not conditions nobody rendered.\n")
     init = recipe.get("init_from") or {}
     if init:
         w(f"- Fine-tuned from `{init.get('architecture') or init.get('file')}` (sha256 `{init.get('sha256')}`), "
@@ -204,7 +214,8 @@ def render(meta, result, *, selection, chosen, reject, curves, ablation, command
     if selection:
         w("## How this model was chosen\n")
         w("Every candidate is measured on the same validation hold-out (never on test sets): MNIST's 5,000 "
-          "held-out training images, the held-out part of EMNIST, and synthetic digits in held-out styles. "
+          "held-out training images, the held-out part of EMNIST, synthetic digits in held-out styles"
+          + (", and renders of MNIST's held-out digits as photos (`photos`)" if data.get("rendered") else "") + ". "
           "As in the project's first comparisons, the lowest **maximum** error over these sources wins; ties "
           "go to the lower cross-entropy. The non-digit column is the share of held-out validation non-digits "
           "rejected at the threshold that answers 99.5 % of MNIST validation digits.\n")

@@ -37,7 +37,9 @@ def test_tight_crop_polarity_still_comes_from_the_border():
 def test_soft_shadow_and_texture_on_empty_pages_are_refused(i):
     images, labels = load("realworld/empty", n=11, seed=0)
     assert labels[i] == -1
-    with pytest.raises(BlankImageError, match="soft blob"):
+    # (page 9 is now refused by the contrast test: with the light's gradient taken out of the paper
+    # estimate its noise is lower, and so its blob's contrast over that noise)
+    with pytest.raises(BlankImageError, match="soft blob" if i != 9 else "ink contrast 0.028"):
         to_mnist(images[i])
 
 

@@ -106,6 +106,63 @@ def test_single_images_small_and_large_batches_agree():
     np.testing.assert_allclose(slow.predict_proba(x, preprocess=False), batch, atol=1e-5)
 
 
+@needs_litert
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_thread_counts_give_the_default_answers_for_single_images_and_batches(threads):
+    default, other = Classifier(), Classifier(threads=threads)
+    x = strokes(70, seed=threads)
+    assert (default.threads, other.threads) == (None, threads)
+    np.testing.assert_allclose(other.predict_proba(x, preprocess=False), default.predict_proba(x, preprocess=False), atol=1e-6)
+    for image in x[:3]:
+        np.testing.assert_allclose(other.predict_proba(image, preprocess=False),
+                                   default.predict_proba(image, preprocess=False), atol=1e-6)
+    np.testing.assert_array_equal(other.predict(x, preprocess=False), default.predict(x, preprocess=False))
+
+
+@needs_litert
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through Linux's /proc")
+def test_the_thread_count_reaches_litert(fresh_python):
+    code = (
+        "import json, os\n"
+        "import numpy as np\n"
+        "from handdigits import Classifier\n"
+        "count = lambda: len(os.listdir('/proc/self/task'))\n"
+        "x = np.zeros((28, 28), np.uint8); x[5:23, 12:16] = 255\n"
+        "start = count(); Classifier().predict(x); default = count()\n"
+        "keep = Classifier(threads=3); keep.predict(x)\n"
+        "print(json.dumps({'default': default - start, 'three': count() - default}))\n"
+    )
+    assert fresh_python(code) == {"default": 0, "three": 2}  # the calling thread and 0 / 2 workers
+
+
+@pytest.mark.parametrize("threads, error", [(0, ValueError), (-2, ValueError), (10**6, ValueError),
+                                            (1.5, TypeError), (True, TypeError), ("2", TypeError)])
+def test_bad_thread_counts_are_refused_with_a_clear_error(threads, error):
+    with pytest.raises(error, match="threads must be"):
+        Classifier(threads=threads)
+    with pytest.raises(error, match="threads must be"):
+        from_tflite((bundled() / "model.tflite").read_bytes(), threads=threads)
+
+
+@needs_litert
+def test_each_litert_call_returns_its_own_array():
+    lite = from_tflite((bundled() / "model.tflite").read_bytes())
+    x = strokes(2, seed=5)[:, :, :, None].astype(np.float32)
+    first = lite(x[:1])
+    kept = first.copy()
+    second = lite(x[1:])
+    assert not np.shares_memory(first, second)
+    np.testing.assert_array_equal(first, kept)  # the second call did not overwrite the first answer
+    assert np.abs(first - second).max() > 1e-3
+
+
+def test_the_thread_count_travels_with_the_pickle():
+    import pickle
+
+    clf = pickle.loads(pickle.dumps(Classifier(threads=2)))
+    assert clf.threads == 2 and pickle.loads(pickle.dumps(Classifier())).threads is None
+
+
 def copy_bundle(tmp_path: Path, names=("model.keras", "metadata.json", "model.tflite")) -> Path:
     d = tmp_path / "weights"
     d.mkdir()

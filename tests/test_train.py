@@ -561,6 +561,63 @@ def test_each_source_keeps_its_own_hold_out(tmp_path, monkeypatch):
     assert len(xt) == len(yt) == 270 + 40 + 20 and yt.dtype == np.int64
 
 
+def test_photos_and_pairs_render_training_digits_and_validate_on_mnist_hold_out(tmp_path, monkeypatch):
+    from handdigits import assembly
+    from handdigits.datasets import rendered
+
+    d = tmp_path / "data"
+    arrays = write_mnist(d, 300, 20)
+    seen = {}
+
+    def fake(kind):
+        def make(digits, labels, n, *, seed):
+            seen[(kind, seed)] = digits.copy()
+            label = assembly.NOT_A_DIGIT if kind == "pairs" else 3
+            return np.full((n - 1, 28, 28), seed + 1, np.uint8), np.full(n - 1, label, np.int64)
+        make.__name__ = kind
+        return make
+
+    monkeypatch.setattr(rendered, "render_photos", fake("photos"))
+    monkeypatch.setattr(rendered, "merged_pairs", fake("pairs"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (xt, yt), (xv, yv, src), info = assembly.training_sets(
+        "mnist", data_dir=d, download=False, verify=False, validation=30, split_seed=4, photos=50, pairs=20,
+        log=lambda msg: None,
+    )
+    (mt, _), (mv, _) = split_validation(arrays["train"][0], arrays["train"][1], 30, 4)
+    # training renders come from MNIST's training part, validation renders from its hold-out only
+    np.testing.assert_array_equal(seen[("photos", 4)], mt)
+    np.testing.assert_array_equal(seen[("photos", 5)], mv)
+    np.testing.assert_array_equal(seen[("pairs", 5)], mv)
+    assert info["used"] == ["mnist", "photos", "pairs"]
+    assert info["sources"]["photos"] == {"train_n": 49, "validation_n": assembly.MIN_SYNTHETIC_VALIDATION - 1}
+    assert info["rendered"]["photos_kept"] == 49 and info["rendered"]["kinds"] == list(rendered.KINDS)
+    assert set(yv[src == "pairs"]) == {assembly.NOT_A_DIGIT} and (xv[src == "photos"] == 6).all()
+    assert len(xt) == 270 + 49 + 19 and "photos_train" in info["hashes"]
+    assert assembly.DataSpec(pairs=1).classes == 11 and assembly.DataSpec(photos=1).classes == 10
+    with pytest.raises(ValueError, match="need datasets 'mnist' or 'combined'"):
+        assembly.training_sets("emnist", data_dir=d, download=False, photos=5, log=lambda msg: None)
+
+
+def test_photos_and_pairs_are_in_the_run_config_only_when_used():
+    from handdigits.train import run_config
+
+    plain = run_config("bn_cnn", seed=1)
+    assert "photos" not in plain and "pairs" not in plain  # a run made before they existed still matches
+    used = run_config("bn_cnn", seed=1, photos=100, pairs=0)
+    assert used["photos"] == 100 and "pairs" not in used
+
+
+def test_photos_and_pairs_flags(capsys):
+    from handdigits.train.cli import build_parser
+
+    args = build_parser().parse_args(["--photos", "12000", "--pairs", "8000"])
+    assert (args.photos, args.pairs) == (12000, 8000)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--pairs", "-1"])
+    assert "--pairs" in capsys.readouterr().err
+
+
 def test_low_resolution_views():
     import tensorflow as tf
 

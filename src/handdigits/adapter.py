@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .model_files import check_keras_model, keras_bytes, keras_from_bytes, load_keras, model_path, verified_tflite
-from .runtime import convert_to_tflite, from_keras, from_tflite, litert_available
+from .runtime import check_threads, convert_to_tflite, from_keras, from_tflite, litert_available
 
 SMALL_BATCH = 16  # up to this many images go through the TFLite runtime when the Keras model runs the rest
 
@@ -43,10 +43,13 @@ class ModelAdapter:
             built ``keras.Model``.
         fast_path: ``False`` runs everything through TensorFlow.
         sha256: when given (unpickling), the SHA-256 the model file must have.
+        threads: LiteRT threads (see :class:`handdigits.runtime.LiteRTRuntime`);
+            ``None``: one for single images, every CPU for batches.
     """
 
-    def __init__(self, model=None, *, fast_path: bool = True, sha256: str | None = None):
+    def __init__(self, model=None, *, fast_path: bool = True, sha256: str | None = None, threads: int | None = None):
         self.metadata = None
+        self.threads = check_threads(threads)
         self.what = "the Keras model"
         self.live = False  # True: the keras.Model is the caller's; always run it, never a snapshot
         self._fast_path = fast_path
@@ -84,20 +87,20 @@ class ModelAdapter:
             )
         lite = verified_tflite(directory, self.metadata) if self._fast_path else None
         if lite is not None and litert_available():
-            self._lite = from_tflite(lite, source=f"{what} (TFLite)")  # checked: shapes, finite outputs
+            self._lite = from_tflite(lite, source=f"{what} (TFLite)", threads=self.threads)  # checked: shapes, outputs
             self._lite_only = True
             return
         self._keras = check_keras_model(load_keras(self._file, what))
         if lite is not None:  # no LiteRT: TensorFlow's interpreter runs the shipped .tflite for small batches
-            self._lite = from_tflite(lite, source=f"{what} (TFLite)")
+            self._lite = from_tflite(lite, source=f"{what} (TFLite)", threads=self.threads)
         self.compiled()
 
     def __reduce__(self):
         if self.live:
             return (_from_keras_bytes, (keras_bytes(self.keras_model()), self.what))
         if self._bundled:
-            return (_reopen, (None, self._fast_path, self._sha256))
-        return (_reopen, (str(self._file), self._fast_path, self._sha256))
+            return (_reopen, (None, self._fast_path, self._sha256, self.threads))
+        return (_reopen, (str(self._file), self._fast_path, self._sha256, self.threads))
 
     # ------------------------------------------------------------------ running
 
@@ -116,9 +119,8 @@ class ModelAdapter:
         """
         runtime = self.runtime(len(batch))
         scores = runtime(batch)
-        finite = np.isfinite(scores).all(axis=1)
-        if not finite.all():
-            bad = np.flatnonzero(~finite)
+        if not np.isfinite(scores).all():
+            bad = np.flatnonzero(~np.isfinite(scores).all(axis=1))
             raise ValueError(
                 f"the model gave non-finite scores (NaN or inf) for {len(bad)} of {len(batch)} image(s) "
                 f"(first: {bad[:5].tolist()}); its weights are probably corrupt"
@@ -166,7 +168,7 @@ class ModelAdapter:
             from .tflite_cache import converted_tflite
 
             model = self.keras_model()
-            self._once("_lite", lambda: converted_tflite(model, self._sha256, self.what) or False)
+            self._once("_lite", lambda: converted_tflite(model, self._sha256, self.what, self.threads) or False)
         return self._lite or None
 
     def tflite_bytes(self) -> bytes:
@@ -175,9 +177,9 @@ class ModelAdapter:
         return lite.data if lite is not None else convert_to_tflite(self.keras_model())
 
 
-def _reopen(path, fast_path: bool, sha256: str | None) -> ModelAdapter:
+def _reopen(path, fast_path: bool, sha256: str | None, threads: int | None = None) -> ModelAdapter:
     """Unpickle a model carried by reference: the bundled model (``path`` None) or a ``.keras`` file."""
-    return ModelAdapter(path, fast_path=fast_path, sha256=sha256)
+    return ModelAdapter(path, fast_path=fast_path, sha256=sha256, threads=threads)
 
 
 def _from_keras_bytes(data: bytes, what: str) -> ModelAdapter:

@@ -14,7 +14,12 @@ One place builds what :mod:`handdigits.train` trains on:
   families kept out of training;
 - ``nondigits``: synthetic non-digits, labelled :data:`NOT_A_DIGIT` (10),
   held out the same way; a model trained with them has 11 outputs;
-- ``extra``: the user's labelled data (``--extra-data``), same fraction held out.
+- ``extra``: the user's labelled data (``--extra-data``), same fraction held out;
+- ``photos``: MNIST train digits rendered in real-world conditions and preprocessed back
+  (:func:`handdigits.datasets.rendered.render_photos`); the hold-out renders MNIST's
+  validation digits, so no image of MNIST's hold-out is trained on in any form;
+- ``pairs``: two touching MNIST train digits, labelled :data:`NOT_A_DIGIT`
+  (:func:`handdigits.datasets.rendered.merged_pairs`), held out the same way.
 
 Every array used is recorded by SHA-256 in the returned ``info``.
 """
@@ -68,13 +73,20 @@ class DataSpec:
     synthetic: int = 0
     nondigits: int = 0
     extra_data: tuple = ()
+    photos: int = 0
+    pairs: int = 0
+
+    @property
+    def classes(self) -> int:
+        """10, or 11 when a source labels images "not a digit" (:data:`NOT_A_DIGIT`)."""
+        return 11 if self.nondigits or self.pairs else 10
 
     def load(self, log=print):
         """:func:`training_sets` of this specification."""
         return training_sets(
             self.datasets, data_dir=self.data_dir, download=self.download, verify=self.verify,
             validation=self.validation, split_seed=self.split_seed, limit=self.limit, synthetic=self.synthetic,
-            nondigits=self.nondigits, extra=self.extra_data, log=log,
+            nondigits=self.nondigits, extra=self.extra_data, photos=self.photos, pairs=self.pairs, log=log,
         )
 
 
@@ -90,6 +102,8 @@ def training_sets(
     synthetic: int = 0,
     nondigits: int = 0,
     extra=(),
+    photos: int = 0,
+    pairs: int = 0,
     log=print,
 ):
     """``(x_train, y_train), (x_val, y_val, val_source), info`` from the named sources.
@@ -109,6 +123,10 @@ def training_sets(
         part = _mnist_part(files, info, validation, split_seed, limit, log)
         fraction = len(part[2][0]) / (len(part[1][0]) + len(part[2][0]))
         parts.append(part)
+    if photos or pairs:
+        if fraction is None:
+            raise ValueError("photos and pairs are rendered from MNIST train digits: they need datasets 'mnist' or 'combined'")
+        parts += _rendered_parts(photos, pairs, parts[0], info, fraction, split_seed, log)
     if datasets in ("emnist", "combined"):
         part = _emnist_part(files, info, fraction if fraction else validation, split_seed, limit, log,
                             required=datasets == "emnist")
@@ -211,6 +229,27 @@ def _synthetic_parts(synthetic, nondigits, info, fraction, split_seed) -> list:
             parts.append((name, train, val))
     if synthetic or nondigits:
         info["synthetic"] = {"digits": int(synthetic), "nondigits": int(nondigits), **ds.synthetic_info()}
+    return parts
+
+
+def _rendered_parts(photos, pairs, mnist, info, fraction, split_seed, log) -> list:
+    """Photos of MNIST train digits and touching pairs; their hold-outs come from MNIST's."""
+    from .datasets import rendered
+
+    _, (xt, yt), (xv, yv) = mnist
+    parts = []
+    for name, n in (("photos", photos), ("pairs", pairs)):
+        if n:
+            n_val = max(MIN_SYNTHETIC_VALIDATION, int(round(n * fraction)))
+            make = rendered.render_photos if name == "photos" else rendered.merged_pairs
+            log(f"rendering {n} + {n_val} {name} from MNIST train digits")
+            train = rendered.cached(make, xt, yt, n, seed=split_seed)
+            val = rendered.cached(make, xv, yv, n_val, seed=split_seed + 1)
+            info["hashes"][f"{name}_train"] = sha256_arrays(*train)
+            parts.append((name, train, val))
+    if photos or pairs:
+        info["rendered"] = {"photos": int(photos), "pairs": int(pairs), "kinds": list(rendered.KINDS),
+                            "version": rendered.VERSION, "photos_kept": int(len(parts[0][1][0])) if photos else 0}
     return parts
 
 

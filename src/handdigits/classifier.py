@@ -40,14 +40,13 @@ chunks of :data:`handdigits.inputs.CHUNK` images, so memory stays bounded.
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 
 from . import decision
 from .adapter import SMALL_BATCH, ModelAdapter  # noqa: F401  (SMALL_BATCH kept importable)
 from .export import EXPORT_FORMATS, export_model  # noqa: F401  (EXPORT_FORMATS kept importable)
-from .inputs import check_preprocess, chunks, prepare
+from .inputs import check_preprocess, chunks, located, prepare, progress_bar
 from .model_files import load_keras as _load_keras  # noqa: F401  (kept importable for scripts)
 from .runtime import CHUNK as _CHUNK  # noqa: F401  (kept importable)
 from .validation import check_bool, check_choice, check_int, describe
@@ -78,6 +77,11 @@ class Classifier:
             "not a digit" included for models that have it) is below it;
             ``"auto"`` takes the limits recorded in the model's metadata
             (chosen on validation data to answer 99.5 % of digits).
+        threads: LiteRT threads per call: ``None`` (default) runs single images
+            on one thread (least CPU, and fastest on a busy machine) and batches
+            on every CPU; an integer >= 1 uses that many for both (more can
+            cut single-image latency only where cores are idle).  Answers do
+            not depend on it; the TensorFlow path ignores it.
 
     Raises:
         FileNotFoundError: the model file is missing.
@@ -86,7 +90,8 @@ class Classifier:
         TypeError: ``model`` is none of the accepted types.
     """
 
-    def __init__(self, model=None, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None):
+    def __init__(self, model=None, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None,
+                 threads: int | None = None):
         check_bool(preprocess, "preprocess"), check_bool(fast_path, "fast_path")
         if model is not None and not isinstance(model, (str, os.PathLike)):
             import keras
@@ -96,11 +101,12 @@ class Classifier:
                     f"model must be None (bundled model), a path to a .keras file or a keras.Model, got {describe(model)}"
                 )
         self._preprocess = preprocess
-        self._model = ModelAdapter(model, fast_path=fast_path)
+        self._model = ModelAdapter(model, fast_path=fast_path, threads=threads)
         self._min_confidence, self._max_not_digit = _reject_limits(min_confidence, self._model.metadata)
 
     @classmethod
-    def load(cls, path, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None) -> "Classifier":
+    def load(cls, path, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None,
+             threads: int | None = None) -> "Classifier":
         """A classifier for a ``.keras`` model file (loaded with ``safe_mode=True``, never pickle).
 
         If a ``metadata.json`` written by ``handdigits.train`` sits next to the
@@ -111,7 +117,7 @@ class Classifier:
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {describe(path)}")
-        return cls(path, preprocess=preprocess, fast_path=fast_path, min_confidence=min_confidence)
+        return cls(path, preprocess=preprocess, fast_path=fast_path, min_confidence=min_confidence, threads=threads)
 
     # ------------------------------------------------------------------ properties
 
@@ -136,6 +142,11 @@ class Classifier:
     def backend(self) -> str:
         """The runtime that answers single images: ``"litert"`` or ``"tensorflow"``."""
         return self._model.runtime(1).backend
+
+    @property
+    def threads(self) -> int | None:
+        """The LiteRT thread count given to the constructor (``None``: one for single images, every CPU for batches)."""
+        return self._model.threads
 
     @property
     def min_confidence(self) -> float | None:
@@ -254,14 +265,14 @@ class Classifier:
         check_bool(progress, "progress")
         parts, total = chunks(x)
         outs, start, single = [], 0, False
-        with _progress_bar(total, progress) as bar:
+        with progress_bar(total, progress) as bar:
             for part in parts:
                 try:
                     batch, single, reasons = prepare(part, preprocess, errors)
                 except (ValueError, TypeError, FileNotFoundError) as exc:
                     if start == 0:
                         raise
-                    raise _located(exc, f"in images {start}..{start + len(part) - 1}") from exc
+                    raise located(exc, f"in images {start}..{start + len(part) - 1}") from exc
                 outs.append(self._forward_marked(batch, reasons))
                 start += len(batch)
                 bar.update(len(batch))
@@ -343,34 +354,6 @@ class Classifier:
         from .reading import read_batch
 
         return read_batch(self, images, max_digits=max_digits, expected_length=expected_length)
-
-
-def _located(exc: Exception, where: str) -> Exception:
-    """``exc`` again, its message prefixed with ``where`` (the chunk of a stream it happened in)."""
-    try:
-        return type(exc)(f"{where}: {exc}")
-    except TypeError:  # an exception class that takes other arguments
-        return ValueError(f"{where}: {type(exc).__name__}: {exc}")
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n: int) -> None:
-        pass
-
-
-def _progress_bar(total, enabled: bool):
-    """A tqdm progress bar on stderr counting images (a no-op object when not ``enabled``)."""
-    if not enabled:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="handdigits", unit="img", file=sys.stderr)
 
 
 def _reject_limits(value, metadata) -> tuple[float | None, float | None]:

@@ -47,6 +47,8 @@ def pil_to_array(img) -> np.ndarray:
     mode = img.mode
     if mode in ("L", "I", "F") or mode.startswith("I;16"):
         return np.asarray(img)
+    if mode == "La":  # premultiplied alpha: Pillow converts it to "LA" only
+        img = img.convert("LA")
     if "A" in mode or "a" in mode or "transparency" in img.info:
         return np.asarray(img.convert("RGBA"))
     return np.asarray(img.convert("L"))
@@ -128,7 +130,15 @@ def _source(x, name: str):
         return open_regular_file(path, name), repr(path)
     if not x.is_file():  # Traversable (e.g. a bundled sample inside a zip)
         raise FileNotFoundError(f"{name}: image file not found: {x!r}")
-    return io.BytesIO(x.read_bytes()), repr(str(x))
+    return io.BytesIO(x.read_bytes()), _resource_label(x)
+
+
+def _resource_label(x) -> str:
+    """How messages name a Traversable: its path, or its name where it has none (an in-memory zip)."""
+    try:
+        return repr(str(x))
+    except TypeError:  # zipfile.Path over an in-memory archive: no file name to join
+        return repr(getattr(x, "name", type(x).__name__))
 
 
 def decode(x, name: str = "image") -> np.ndarray:

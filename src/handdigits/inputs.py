@@ -4,7 +4,9 @@
 parts of at most :data:`CHUNK` images: a large array or list by slicing, an
 iterable (a generator, an iterator, ``map``, a dataset object) by reading
 :data:`CHUNK` images at a time, so memory stays bounded by the chunk whatever
-the number of images.  :func:`prepare` turns one part into the model's input.
+the number of images.  :func:`prepare` turns one part into the model's input;
+:func:`progress_bar` counts the images done and :func:`located` names the
+chunk an error happened in.
 
 >>> from handdigits.inputs import chunks, prepare
 >>> parts, total = chunks(image_generator())                     # doctest: +SKIP
@@ -16,6 +18,7 @@ the number of images.  :func:`prepare` turns one part into the model's input.
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterable
 
 import numpy as np
@@ -127,3 +130,31 @@ def _mnist_shaped(a: np.ndarray, i: int, single: bool) -> np.ndarray:
             "use preprocess=True for other images"
         )
     return a[..., None]
+
+
+def located(exc: Exception, where: str) -> Exception:
+    """``exc`` again, its message prefixed with ``where`` (the chunk of a stream it happened in)."""
+    try:
+        return type(exc)(f"{where}: {exc}")
+    except TypeError:  # an exception class that takes other arguments
+        return ValueError(f"{where}: {type(exc).__name__}: {exc}")
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
+
+
+def progress_bar(total, enabled: bool):
+    """A tqdm progress bar on stderr counting the images of the chunks (a no-op object when not ``enabled``)."""
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="handdigits", unit="img", file=sys.stderr)

@@ -45,6 +45,7 @@ SIZE = 28
 OUTPUTS = (10, 11)  # digits, or digits + "not a digit"
 CHUNK = 256  # images per call of the compiled TensorFlow function (fastest measured on CPU)
 LITE_CHUNK = 64  # images per LiteRT invocation for batches
+MAX_THREADS = 256  # the most LiteRT threads the ``threads`` option accepts
 
 
 def litert_available() -> bool:
@@ -154,25 +155,39 @@ class _Engine:
             self.rows = n
         self.interpreter.set_tensor(self.input, batch.reshape(n, *self.image_shape))
         self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output).copy()
+        return self.interpreter.get_tensor(self.output)  # a copy already: later calls leave it as it is
+
+
+def check_threads(threads) -> int | None:
+    """The ``threads`` option: ``None`` (the defaults of :class:`LiteRTRuntime`) or an integer >= 1."""
+    from .validation import check_int
+
+    return None if threads is None else check_int(threads, "threads", low=1, high=MAX_THREADS)
 
 
 class LiteRTRuntime(Runtime):
     """A TFLite flat buffer run by LiteRT (TensorFlow's interpreter when LiteRT is missing).
 
-    Single images run on a one-thread interpreter (lowest latency); batches on a
-    second interpreter using every CPU, its input resized to ``LITE_CHUNK`` images.
+    Single images run on one interpreter, batches on a second one whose input
+    is resized to ``LITE_CHUNK`` images.  ``threads=None`` (default) gives the
+    single-image interpreter one thread (the least CPU time per image, and the
+    lowest latency when other processes keep the cores busy) and the batch
+    interpreter every CPU; an integer gives both that many threads (more can
+    lower single-image latency only where cores are idle:
+    ``benchmarks/single_predict.py`` measures it).  The thread count never
+    changes the outputs.
     """
 
     backend = "litert"
 
-    def __init__(self, data: bytes, *, source: str):
+    def __init__(self, data: bytes, *, source: str, threads: int | None = None):
         super().__init__(source)
         if not isinstance(data, (bytes, bytearray)) or len(data) < 8:
             raise ValueError(f"{source}: not a TFLite model ({len(data) if data else 0} bytes)")
         self.data = bytes(data)
+        self.threads = check_threads(threads)
         try:
-            self._single = _Engine(self.data, threads=1)
+            self._single = _Engine(self.data, threads=self.threads or 1)
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"cannot load the TFLite model {source}: {exc}") from exc
         self._batch = None
@@ -183,7 +198,7 @@ class LiteRTRuntime(Runtime):
         if self._batch is None:
             with self._batch_lock:
                 if self._batch is None:
-                    self._batch = _Engine(self.data, threads=max(1, os.cpu_count() or 1))
+                    self._batch = _Engine(self.data, threads=self.threads or max(1, os.cpu_count() or 1))
         return self._batch
 
     def _probe(self, probe: np.ndarray) -> np.ndarray:
@@ -200,9 +215,9 @@ class LiteRTRuntime(Runtime):
             return np.concatenate([engine.run(batch[i : i + LITE_CHUNK]) for i in range(0, len(batch), LITE_CHUNK)])
 
 
-def from_tflite(data: bytes, *, source: str = "a TFLite model") -> LiteRTRuntime:
-    """A :class:`LiteRTRuntime` for a TFLite flat buffer (checked on probe images)."""
-    return LiteRTRuntime(data, source=source)
+def from_tflite(data: bytes, *, source: str = "a TFLite model", threads: int | None = None) -> LiteRTRuntime:
+    """A :class:`LiteRTRuntime` for a TFLite flat buffer (checked on probe images); ``threads`` as there."""
+    return LiteRTRuntime(data, source=source, threads=threads)
 
 
 # ---------------------------------------------------------------------- TensorFlow

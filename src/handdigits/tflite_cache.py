@@ -34,13 +34,13 @@ def check_agreement(model, lite, what: str) -> None:
         raise ValueError(f"the TFLite model of {what} disagrees with its Keras model: it is another model's")
 
 
-def _cached(model, cached: Path, sha256: str, what: str):
+def _cached(model, cached: Path, sha256: str, what: str, threads: int | None):
     """The LiteRT runtime of a cache entry that checks out, else ``None``."""
     try:
         record = json.loads(cached.with_suffix(".json").read_text(encoding="utf-8"))
         data = cached.read_bytes()
         if record.get("model_sha256") == sha256 and record.get("sha256") == hashlib.sha256(data).hexdigest():
-            lite = from_tflite(data, source=f"{what} (cached TFLite)")
+            lite = from_tflite(data, source=f"{what} (cached TFLite)", threads=threads)
             check_agreement(model, lite, what)
             return lite
     except (OSError, ValueError, AttributeError, RuntimeError):
@@ -48,21 +48,22 @@ def _cached(model, cached: Path, sha256: str, what: str):
     return None
 
 
-def converted_tflite(model, sha256: str | None, what: str):
+def converted_tflite(model, sha256: str | None, what: str, threads: int | None = None):
     """A LiteRT runtime for ``model``: the cached conversion when it checks out, else a fresh (cached) one.
 
-    Returns ``None`` when the conversion fails (the TensorFlow runtime answers).
+    ``threads`` as in :class:`handdigits.runtime.LiteRTRuntime`.  Returns
+    ``None`` when the conversion fails (the TensorFlow runtime answers).
     """
     from .datasets.paths import cache_home
 
     cached = cache_home() / "tflite" / f"{sha256}.tflite" if sha256 else None
     if cached is not None and cached.is_file():
-        lite = _cached(model, cached, sha256, what)
+        lite = _cached(model, cached, sha256, what, threads)
         if lite is not None:
             return lite
     try:
         data = convert_to_tflite(model)
-        lite = from_tflite(data, source=f"{what} (TFLite)")
+        lite = from_tflite(data, source=f"{what} (TFLite)", threads=threads)
         check_agreement(model, lite, what)
     except Exception as exc:  # noqa: BLE001 - any converter failure: TensorFlow answers instead
         warnings.warn(f"TFLite conversion of {what} failed, TensorFlow answers every call ({exc})", RuntimeWarning, stacklevel=5)

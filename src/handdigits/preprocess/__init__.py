@@ -23,14 +23,16 @@ of mass in a 28×28 field) after finding the ink in a real photo or scan:
 4. **Ink strength**: a smooth local paper colour (grey-level opening of a
    64-px thumbnail, per colour channel) is subtracted; a pixel's ink strength is
    its luminance step towards the ink plus its *colour* distance from the
-   paper, so red ink on pink paper counts as much as black on white.  A wider
+   paper, so red ink on pink paper counts as much as black on white.  The
+   estimate relative to a plane fitted to the border's light is kept when it
+   leaves the border less noisy (a lighting gradient).  A wider
    paper estimate (that keeps thick strokes whole but not shadows) is used
    near the ink only in tight crops, where the ink spans the frame.
 5. **Ruled and squared paper** (:func:`find_rulings`): long thin straight
    structures (tilt searched in ±2.5°) that cover 35 % of the image width or
-   height and repeat at a regular spacing (or run past the rest of the ink on
-   both sides) are erased, except where a stroke of the digit crosses them or
-   lies on them with a heavier pen.
+   height and repeat at a regular spacing (or run across 75 % of the image and
+   past the rest of the ink on both sides) are erased, except where a stroke of
+   the digit crosses them or lies on them with a heavier pen.
 6. **Ink and blank test**: a threshold from the noise level (median absolute
    deviation) and the strokes' own strength (local contrast), so small and
    faint digits are found; :class:`BlankImageError` when the largest ink blob
@@ -38,7 +40,8 @@ of mass in a 28×28 field) after finding the ink in a real photo or scan:
    (4 noise standard deviations and 0.03 of the full range), is a soft blob
    barely above the noise (faint, under 6 standard deviations, blurred edges: a
    shadow or paper texture), or is only a flat horizontal stroke (a leftover
-   piece of a ruling line).
+   piece of a ruling line) or a thin upright stroke leaning on one side of the
+   frame (a grid line the frame cuts).
 7. **Components**: 8-connected components; the largest is kept with every
    sizeable component near it.
 8. **Stroke width** (:func:`stroke_width`): strokes that would come out thinner

@@ -27,7 +27,8 @@ def _as_mnist(a: np.ndarray) -> np.ndarray | None:
             return None
         a = a[..., :1]
     g = _to_unit(a).reshape(MNIST_SIZE, MNIST_SIZE).astype(np.float64)
-    if np.median(g) > 0.5 * (np.percentile(g, 1) + np.percentile(g, 99)):
+    low, high = np.percentile(g, [1, 99])  # one call: the same values as two, in half the time
+    if np.median(g) > 0.5 * (low + high):
         g = 1.0 - g
     if not _looks_like_mnist(g):
         return None
@@ -36,7 +37,8 @@ def _as_mnist(a: np.ndarray) -> np.ndarray | None:
 
 def _fast_inverted(a: np.ndarray) -> bool:
     g = _to_unit(a[..., :1] if a.ndim == 3 else a).reshape(MNIST_SIZE, MNIST_SIZE)
-    return bool(np.median(g) > 0.5 * (np.percentile(g, 1) + np.percentile(g, 99)))
+    low, high = np.percentile(g, [1, 99])
+    return bool(np.median(g) > 0.5 * (low + high))
 
 
 def _looks_like_mnist(g: np.ndarray) -> bool:

@@ -28,6 +28,7 @@ _SOFT_SNR, _SOFT_EDGE = 6.0, 0.35  # ink this close to the noise must have edges
 _SOFT_CONTRAST = 0.2  # ... unless it is this dark (noisy ruled pages: a pen's contrast, a noisy border)
 # ("close to the noise": under _SOFT_SNR x both the border's and the whole page's noise)
 _MIN_EXTENT = 0.03  # the digit's largest blob spans at least this fraction of the longer side
+_FRINGE = 0.05  # grey levels start this fraction of the ink's contrast above the paper (not at 2 x noise alone)
 
 
 def _run(a: np.ndarray, *, keep: bool) -> Trace:
@@ -61,7 +62,7 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
     if reason is not None:
         return fail(reason, fg, rulings)
     region = _rank(kept.astype(np.float32), 5, np.max) > 0
-    lo = min(med + 2.0 * sd, t)
+    lo = min(max(med + 2.0 * sd, med + _FRINGE * (ink_level - med)), t)
     hi = max(ink_level, lo + 1e-6)
     v = np.clip((s - lo) / (hi - lo), 0.0, 1.0) * region
     box = _bbox(v > 0)
@@ -71,6 +72,9 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
     if (y1 - y0) < 0.25 * (x1 - x0):
         return fail(f"the only ink is a flat horizontal stroke ({x1 - x0}x{y1 - y0} px), no digit is that flat",
                     fg, rulings)
+    if _edge_stroke(box, h, w):
+        return fail(f"the only ink is a thin stroke along the image's edge ({x1 - x0}x{y1 - y0} px):"
+                    " a printed line cut by the frame", fg, rulings)
     out = _to_box(v[y0:y1, x0:x1], stroke=True)
     if out is None:
         return fail("the ink vanished when resized", fg, rulings)
@@ -124,6 +128,20 @@ def _blank_reason(s: np.ndarray, kept: np.ndarray, extent: int, contrast: float,
         return (f"a faint blob with no strokes (stroke width {fatness:.0%} of its size, contrast {contrast:.3f}):"
                 " a shadow or a stain")
     return None
+
+
+def _edge_stroke(box: tuple[int, int, int, int], h: int, w: int) -> bool:
+    """Whether ``box`` holds a thin upright stroke touching the frame, though not two opposite sides.
+
+    A grid line of squared paper that the frame cuts (it runs out of the image
+    at a tilt) is shorter than a ruling and is not erased; a "1" in a photo
+    does not lean on the frame, and a tightly cropped one touches both ends.
+    """
+    x0, y0, x1, y1 = box
+    if (x1 - x0) >= 0.25 * (y1 - y0):
+        return False
+    left, top, right, bottom = x0 == 0, y0 == 0, x1 == w, y1 == h
+    return (left or top or right or bottom) and not (left and right or top and bottom)
 
 
 def _grey_path(x: np.ndarray, original: np.ndarray) -> Trace:

@@ -7,6 +7,7 @@ import numpy as np
 from .filters import _rank, _resize
 
 _SURE = 0.5  # the border's polarity is trusted when one side's extreme is this much farther (relative)
+_FAINT_STROKE = 0.03  # the full-resolution top-hat needs strokes this strong (the thumbnail's: 0.05)
 
 
 def _border_values(g: np.ndarray) -> np.ndarray:
@@ -67,16 +68,26 @@ def _stroke_polarity(lum: np.ndarray) -> bool | None:
 
     Morphological top-hats (closing minus image for dark strokes, image minus
     opening for light ones, 5 px on a <= 128-px thumbnail) respond to pen
-    strokes and not to the soft edges of shadows or uneven light.
+    strokes and not to the soft edges of shadows or uneven light.  A faint
+    thin-pen digit (a pencil "1" in low light: 0.1 % of the pixels) fades in the
+    thumbnail; when that is unclear, the full image's top 0.1 % decides.
     """
     from PIL import Image
 
     h, w = lum.shape
     f = max(1.0, max(h, w) / 128)
     t = lum if f == 1.0 else _resize(lum, (max(1, round(w / f)), max(1, round(h / f))), Image.Resampling.BOX)
-    dark = float(np.quantile(_rank(_rank(t, 5, np.max), 5, np.min) - t, 0.995))
-    light = float(np.quantile(t - _rank(_rank(t, 5, np.min), 5, np.max), 0.995))
-    if max(dark, light) < 0.05 or max(dark, light) < 2.0 * min(dark, light):
+    answer = _tophat_polarity(t, 0.995, 0.05)
+    if answer is None and f > 1.0:
+        answer = _tophat_polarity(lum, 0.999, _FAINT_STROKE)
+    return answer
+
+
+def _tophat_polarity(t: np.ndarray, q: float, least: float) -> bool | None:
+    """Dark (True) or light (False) strokes by the ``q`` quantiles of 5-px top-hats; None below ``least`` or within 2x."""
+    dark = float(np.quantile(_rank(_rank(t, 5, np.max), 5, np.min) - t, q))
+    light = float(np.quantile(t - _rank(_rank(t, 5, np.min), 5, np.max), q))
+    if max(dark, light) < least or max(dark, light) < 2.0 * min(dark, light):
         return None
     return dark > light
 

@@ -17,11 +17,14 @@
    detached top, the bar of a 7) are attached to the component they overlap
    most horizontally.
 4. **Over-segmentation** (:mod:`~handdigits.reading.cuts`): components wider
-   than ``0.6 H`` may hold touching digits.  Cut columns are the minima of
-   their column ink profile taken along the writing's slant (the shear in
-   ``[-0.45, 0.45]`` that makes the profile sharpest); each cut then bends row
-   by row to cross as little ink as it can (a drop-fall style least-ink path,
-   by dynamic programming).  This gives a left-to-right sequence of *atoms*.
+   than ``0.6 H`` may hold touching digits.  A cut is a top-to-bottom path
+   that crosses as little ink as it can (one column a row at most, a small
+   cost per sideways step); for every column of the component's middle row
+   one pass of dynamic programming down and one up give the least ink such a
+   path through it crosses, and the cuts are the local minima of that cost,
+   so touching digits are cut where they meet, wherever that is.  This gives
+   a left-to-right sequence of *atoms* (ordered along the writing's slant,
+   the shear in ``[-0.45, 0.45]`` that makes the column profile sharpest).
 5. **Candidates** (:mod:`~handdigits.reading.segment`): every run of
    consecutive atoms that is at most :data:`MAX_WIDTH` line heights wide is a
    candidate digit.  Each is cropped from the ink and converted to MNIST
@@ -40,8 +43,8 @@
    with ``max_digits`` at most that many.
 
 *Why candidate cuts + DP rather than a sliding window*: the cuts follow the
-ink (touching digits meet at thin junctions, which are minima of the column
-profile), so a handful of candidates per touching group is enough and the
+ink (touching digits meet at thin junctions, which a least-ink path finds),
+so a handful of candidates per touching group is enough and the
 exact DP over them is cheap (atoms × candidates per atom × digits); a sliding
 window needs many more classifier calls at every scale and still has to decide
 where digits end.
@@ -65,7 +68,7 @@ import contextlib
 
 import numpy as np
 
-from ..validation import check_images, check_int, image_count
+from ..validation import check_images, check_int
 from .decode import _decode
 from .ink import WORK_MAX, _long_lines
 from .line import components
@@ -79,7 +82,7 @@ def read(classifier, image, *, max_digits: int | None = None, expected_length: i
     """Read the number in one image with ``classifier`` (see :meth:`handdigits.Classifier.read`)."""
     images, single = check_images(image)
     if not single:
-        raise ValueError(f"read takes one image, got {image_count(images)} images; use read_batch for several")
+        raise ValueError(f"read takes one image, got {len(images)} images; use read_batch for several")
     return read_batch(classifier, images, max_digits=max_digits, expected_length=expected_length, _single=True)[0]
 
 

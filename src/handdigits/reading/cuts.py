@@ -1,8 +1,15 @@
 """Step 4 of reading: candidate cuts through components that may hold touching digits.
 
-Cut columns are the minima of a component's column ink profile taken along
-the writing's slant (:func:`_slant`); each cut then bends row by row to cross
-as little ink as it can (a drop-fall style least-ink path, :func:`_split`).
+A cut is a path from the top of a component to its bottom (one column per
+row, moving at most one column a row) that crosses as little ink as it can.
+For every column of the component's middle row, the least ink crossed by such
+a path through it comes from one dynamic-programming pass down and one up
+(:func:`_sweep`); the cuts are the local minima of that cost, cheapest first
+(:func:`_path_cuts`), so two digits are cut where they meet, wherever that is
+(a 5's top bar on a 7's, a 3's bulge inside a 0); a path pays a little for
+each sideways step, so it bends through a gap between strokes rather than
+cross one.  :func:`_slant` finds the writing's slant, along which candidates
+are ordered and measured.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import numpy as np
 _CUT_MARGIN = 0.1  # no cut closer than this many line heights to a group's ends
 _CUT_SPACING = 0.15  # cuts at least this many line heights apart
 _CUT_DENSITY = 0.2  # at most one cut per this many line heights of width
+_SIDE = 0.2  # cost of a cut's sideways step (each pixel of ink it crosses costs 1)
 
 
 def _slant(mask: np.ndarray) -> float:
@@ -30,84 +38,80 @@ def _slant(mask: np.ndarray) -> float:
     return best
 
 
-def _cuts(cols: np.ndarray, c0: float, width: float, H: float) -> list[float]:
-    """Candidate cut columns (sheared coordinates) of a wide group: minima of its column ink profile."""
-    b = np.floor(cols - c0).astype(np.int64)
-    prof = np.bincount(b, minlength=int(width) + 1).astype(np.float64)
-    k = max(1, int(round(0.04 * H)))
-    sm = np.convolve(prof, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
-    margin = max(2, int(_CUT_MARGIN * H))
-    cand = []
-    for x in range(margin, len(sm) - margin):
-        if sm[x] <= sm[x - 1] and sm[x] <= sm[x + 1]:
-            cand.append((sm[x], x))
-    cand.sort()
-    chosen = []
-    limit = max(1, int(width / (_CUT_DENSITY * H)))
-    for val, x in cand:
-        if all(abs(x - y) >= _CUT_SPACING * H for y in chosen):
-            chosen.append(x)
-        if len(chosen) >= limit:
-            break
-    return sorted(c0 + x + 0.5 for x in chosen)
+def _sweep(cost: np.ndarray) -> np.ndarray:
+    """``d[y, x]``: the least cost of a path from the top row to ``(y, x)``, one column a row at most.
+
+    The path pays ``cost`` of every pixel it enters and :data:`_SIDE` for each sideways step.
+    """
+    gh, gw = cost.shape
+    d = np.empty((gh, gw))
+    d[0] = cost[0]
+    for y in range(1, gh):
+        prev = d[y - 1]
+        best = prev.copy()
+        np.minimum(best[1:], prev[:-1] + _SIDE, out=best[1:])
+        np.minimum(best[:-1], prev[1:] + _SIDE, out=best[:-1])
+        d[y] = best + cost[y]
+    return d
 
 
-def _split(ys: np.ndarray, xs: np.ndarray, cuts: list[float], slant: float, yc: float, H: float) -> np.ndarray:
-    """Which piece (0 .. len(cuts)) each pixel of a group falls in, cut along least-ink paths.
+def _step(d: np.ndarray, x: int) -> int:
+    """The column among ``x - 1, x, x + 1`` with the least ``d`` (a sideways step costs :data:`_SIDE` more)."""
+    best, best_x = d[x], x
+    for nx in (x - 1, x + 1):
+        if 0 <= nx < len(d) and d[nx] + _SIDE < best:
+            best, best_x = d[nx] + _SIDE, nx
+    return best_x
 
-    Each cut starts as the line of the writing's slant through its column; a
-    dynamic programme over the rows then lets it bend (one pixel per row, at
-    most ``0.25 H`` from that line) to cross as little ink as it can, like a
-    drop-fall cut: touching digits are separated at their junction, and a
-    digit nested under its neighbour's overhang is not sliced.
+
+def _path_cuts(ys: np.ndarray, xs: np.ndarray, H: float) -> list[np.ndarray]:
+    """Cut paths of a component group with ink pixels ``(ys, xs)``, left to right.
+
+    Each path gives the cut's column (in pixels) for every row from
+    ``ys.min()`` to ``ys.max()``; a pixel right of it is right of the cut.
     """
     y0, x0 = ys.min(), xs.min() - 1
     gh, gw = ys.max() - y0 + 1, xs.max() - x0 + 2
-    m = np.zeros((gh, gw + 1))
+    m = np.zeros((gh, gw))
     m[ys - y0, xs - x0] = 1.0
-    r = max(2.0, 0.25 * H)
-    rows = np.arange(gh)[:, None] + y0
-    grid = np.arange(gw + 1)[None, :] + x0
+    ym = gh // 2
+    down, up = _sweep(m), _sweep(m[::-1])[::-1]
+    k = max(1, int(round(0.04 * H)))
+    through = down[ym] + up[ym] - m[ym]  # least ink crossed by a path through (ym, x)
+    sm = np.convolve(through, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
+    margin = max(2, int(_CUT_MARGIN * H))
+    cand = sorted((sm[x], x) for x in range(margin, gw - margin - 1) if sm[x] <= sm[x - 1] and sm[x] <= sm[x + 1])
+    chosen: list[int] = []
+    for _, x in cand:
+        if all(abs(x - c) >= _CUT_SPACING * H for c in chosen):
+            chosen.append(x)
+        if len(chosen) >= max(1, int(gw / (_CUT_DENSITY * H))):
+            break
+    paths = []
+    for x in sorted(chosen):
+        path = np.empty(gh, np.int64)
+        path[ym] = x
+        for y in range(ym - 1, -1, -1):  # up from the middle row, along the cheapest way down ...
+            path[y] = _step(down[y], path[y + 1])
+        for y in range(ym + 1, gh):  # ... and down, along the cheapest way up
+            path[y] = _step(up[y], path[y - 1])
+        paths.append(path + x0)
+    return paths
+
+
+def _split(ys: np.ndarray, xs: np.ndarray, paths: list[np.ndarray]) -> np.ndarray:
+    """Which piece (0 .. len(paths)) each pixel falls in: how many cut paths lie left of it in its row.
+
+    ``paths`` (from :func:`_path_cuts`) run left to right; where two of them
+    cross, the later one is pushed right of the earlier, so pieces stay in
+    order within every row.
+    """
+    y0 = ys.min()
     side = np.zeros(len(ys), np.int64)
     prev = None
-    for c in cuts:
-        centre = np.clip(c + slant * (rows - yc), x0, x0 + gw)
-        off = np.abs(grid - centre)
-        path = _least_ink_path(np.where(off <= r, m + 0.1 * off / r, np.inf)) + x0
+    for path in paths:
         if prev is not None:
             path = np.maximum(path, prev)  # cuts never cross
         side += xs > path[ys - y0]
         prev = path
     return side
-
-
-def _least_ink_path(cost: np.ndarray) -> np.ndarray:
-    """The column per row of the cheapest top-to-bottom path through ``cost`` (moving at most 1 column a row).
-
-    A step sideways costs 0.02 more; ties go to the left, then straight down.
-    """
-    gh, gw = cost.shape
-    d = cost[0].copy()
-    choice = np.empty((gh, gw), np.int8)
-    side = np.empty(gw)
-    for y in range(1, gh):
-        k = choice[y]
-        best = np.empty(gw)
-        best[0] = np.inf
-        np.add(d[:-1], 0.02, out=best[1:])  # from the left
-        k[:] = 0
-        better = d < best
-        best[better] = d[better]
-        k[better] = 1
-        side[-1] = np.inf
-        np.add(d[1:], 0.02, out=side[:-1])  # from the right
-        better = side < best
-        best[better] = side[better]
-        k[better] = 2
-        d = best + cost[y]
-    x = int(np.argmin(d))
-    path = np.empty(gh, np.int64)
-    for y in range(gh - 1, -1, -1):
-        path[y] = x
-        x = min(max(x + int(choice[y, x]) - 1, 0), gw - 1)
-    return path

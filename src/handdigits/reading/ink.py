@@ -128,8 +128,9 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
 
     A horizontal line is a band of rows (after undoing a tilt of up to ±2.5°)
     covering at least half the image width; vertical lines count only as a
-    grid (three or more bands covering 70 % of the height), so the stem of a
-    tall "1" is not taken for one.  Only pixels whose run across the line is
+    grid (three or more bands covering 70 % of the height, and half of it
+    counting positions rather than pixels, :func:`_coverage`), so the stems of
+    tall 1s are not taken for one.  Only pixels whose run across the line is
     short (at most the band's thickness + 2 px) are removed: strokes crossing a
     line are kept.  (:func:`handdigits.preprocess.find_rulings` looks for lines
     around one digit; a line of several digits covers more of the page.)
@@ -145,9 +146,11 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
         ys, xs = np.nonzero(m & (along >= max(8, 0.03 * w)) & (runs <= max(6, 0.02 * h)))
         if ys.size < cover * w:
             continue
-        tilt, offset, _, counts = _pre.best_tilt(ys, xs, h, w)
-        pair = counts + np.concatenate([counts[1:], [0]])
+        tilt, offset, bins, counts = _pre.best_tilt(ys, xs, h, w)
+        pair = counts + np.concatenate([counts[1:], [0]])  # a line's pixels may fall into two neighbouring bins
         lines = np.maximum(counts, pair) >= cover * w
+        if axis == 1:  # a grid line also spans half the height: three tall strokes (the stems of "111") are no grid
+            lines &= _coverage(bins, xs, len(counts), w) >= 0.5 * w
         lines |= np.convolve(lines, [1, 1, 1], mode="same").astype(bool) & (counts > 0.8 * cover * w)
         edges = np.diff(np.concatenate([[0], lines.astype(np.int8), [0]]))
         bands = [(s0, e0) for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
@@ -162,6 +165,18 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
             found[ys[sel], xs[sel]] = True
         out |= found if axis == 0 else found.T
     return out
+
+
+def _coverage(bins: np.ndarray, xs: np.ndarray, n: int, w: int) -> np.ndarray:
+    """How many of the ``w`` positions along a line each bin covers together with the next bin.
+
+    Positions, not pixels: the pixels of a stroke several pixels thick fill
+    two neighbouring bins at every position, so their count doubles the
+    length it spans (three 1s over 40 % of the height counted 80 %).
+    """
+    seen = np.zeros((n + 1, w), bool)
+    seen[bins, xs] = True
+    return (seen[:n] | seen[1:]).sum(1)
 
 
 def _near(mask: np.ndarray, k: int, direction: int) -> np.ndarray:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import preprocess as _pre
-from .cuts import _cuts, _slant, _split
+from .cuts import _path_cuts, _slant, _split
 from .ink import _ink
-from .line import _blank, _boxes, _Components, _line, components
+from .line import _boxes, _Components, _line, components
 
 MAX_RUN = 8  # at most this many atoms make one digit
 MAX_WIDTH = 1.6  # candidates wider than this many line heights are not tried
@@ -62,10 +62,7 @@ class _Atoms:
 def _segment(a: np.ndarray) -> _Plan:
     """Atoms and candidate digits of one image (raises ``BlankImageError`` when it holds no ink)."""
     v, fg, f = _ink(a)
-    labels, n = components(fg)
-    if n == 0:
-        raise _blank("no ink component")
-    c = _boxes(labels, n)
+    c = _boxes(*components(fg))  # _ink raises when fg holds no ink
     ids, H, yc = _line(c, f, a.shape)
     owner, whole = _attach_fragments(c, ids, H)
     atoms = _atoms(c, ids, owner, whole, H, yc)
@@ -94,7 +91,7 @@ def _attach_fragments(c: _Components, ids: np.ndarray, H: float) -> tuple[dict, 
 
 
 def _atoms(c: _Components, ids, owner: dict, whole, H: float, yc: float) -> _Atoms:
-    """Component groups in reading order, wide ones cut at their column-profile minima."""
+    """Component groups in reading order, wide ones cut along least-ink paths (:func:`~.cuts._path_cuts`)."""
     s = _slant(np.isin(c.labels, whole) if len(whole) else c.labels >= 0)
     sel = np.isin(c.lab, ids)
     py, px = c.yy[sel], c.xx[sel]
@@ -110,9 +107,9 @@ def _atoms(c: _Components, ids, owner: dict, whole, H: float, yc: float) -> _Ato
         cols = pcol[pix]
         c0 = cols.min()
         width = cols.max() - c0 + 1
-        cuts = _cuts(cols, c0, width, H) if width > _CUT_WIDTH * H and gh >= _FRAGMENT else []
-        side = _split(py[pix], px[pix], cuts, s, yc, H) if cuts else np.zeros(len(pix), np.int64)
-        for k in range(len(cuts) + 1):
+        paths = _path_cuts(py[pix], px[pix], H) if width > _CUT_WIDTH * H and gh >= _FRAGMENT else []
+        side = _split(py[pix], px[pix], paths) if paths else np.zeros(len(pix), np.int64)
+        for k in range(len(paths) + 1):
             part = pix[side == k]
             if len(part):
                 pixels.append(part)

@@ -52,7 +52,7 @@ EMPTY = -1  # label of images that hold no digit and must be refused
 #: of NAMES, whose labels are single digits
 NUMBERS = ("realworld/numbers",)
 
-__all__ = ["DEFAULT_N", "EMPTY", "NAMES", "NUMBERS", "load", "render"]
+__all__ = ["DEFAULT_N", "EMPTY", "NAMES", "NUMBERS", "load", "render", "render_digit"]
 
 
 def load(name: str, *, n: int | None = None, seed: int = 0, data_dir=None) -> tuple[list[np.ndarray], np.ndarray]:
@@ -93,18 +93,29 @@ def load(name: str, *, n: int | None = None, seed: int = 0, data_dir=None) -> tu
         digits, labels = _mnist_test(data_dir)
     key = NAMES.index(name)
     order = np.random.default_rng([seed, key, 0]).permutation(len(labels)) if labels is not None else None
-    make = _MAKERS[kind]
     images, out = [], np.empty(int(n), np.int64)
     for i in range(int(n)):
         rng = np.random.default_rng([seed, key, 1, i])
         if order is None:
-            images.append(make(None, rng))
+            images.append(render_digit(kind, None, rng))
             out[i] = EMPTY
         else:
             j = order[i % len(order)]
-            images.append(make(digits[j], rng))
+            images.append(render_digit(kind, digits[j], rng))
             out[i] = int(labels[j])
     return images, out
+
+
+def render_digit(kind: str, digit: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """One image of condition ``kind`` (``"notebook"``, ... : a name of :data:`NAMES` without
+    ``"realworld/"``), drawn with ``rng``: what :func:`load` makes of one digit.
+
+    ``digit`` is an MNIST-format uint8 28×28 (white ink on black), or for ``"grey8"`` an 8×8
+    scan as scikit-learn stores it scaled to 0..255, or None for ``"empty"``.
+    """
+    if kind not in _MAKERS:
+        raise ValueError(f"unknown real-world condition {kind!r}; expected one of {', '.join(_MAKERS)}")
+    return _MAKERS[kind](digit, rng)
 
 
 # ---------------------------------------------------------------------- sources

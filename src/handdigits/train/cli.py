@@ -69,6 +69,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--no-eval", action="store_true", help="skip the test-set evaluation")
     parser.add_argument("--synthetic", type=_non_negative_int, default=0, metavar="N", help="add N synthetic handwritten digits of many styles (default: 0)")
     parser.add_argument("--nondigits", type=_non_negative_int, default=0, metavar="N", help="add N synthetic non-digits as an 11th class, 'not a digit' (default: 0)")
+    parser.add_argument("--photos", type=_non_negative_int, default=0, metavar="N", help="add N MNIST train digits rendered as photos and scans (notebook paper, inks, tight crops...) and preprocessed back (default: 0)")
+    parser.add_argument("--pairs", type=_non_negative_int, default=0, metavar="N", help="add N touching pairs of MNIST train digits as 'not a digit' (helps Classifier.read; default: 0)")
     parser.add_argument("--extra-data", action="append", default=[], metavar="DIR_OR_IDX_PAIR", help="more labelled data: an image folder (sub-folders 0-9) or IMAGES.idx,LABELS.idx; repeatable")
     parser.add_argument("--init-from", metavar="MODEL.keras", help="fine-tune: start from this model's weights (member i of an ensemble for member i)")
     parser.add_argument("--lowres", type=_number_type(0.0, 1.0), default=0.0, metavar="P", help="probability of showing a training image at 8-16 px resolution (default: 0)")
@@ -153,6 +155,8 @@ def _common_kwargs(args, verbose) -> dict:
         command=command_line(sys.argv),
         synthetic=args.synthetic,
         nondigits=args.nondigits,
+        photos=args.photos,
+        pairs=args.pairs,
         extra_data=tuple(args.extra_data),
         init_from=args.init_from,
         lowres=args.lowres,

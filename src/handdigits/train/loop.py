@@ -48,6 +48,8 @@ def train(
     synthetic: int = 0,
     nondigits: int = 0,
     extra_data=(),
+    photos: int = 0,
+    pairs: int = 0,
     init_from=None,
     init_member: int = 0,
     lowres: float = 0.0,
@@ -64,7 +66,9 @@ def train(
     Data beyond MNIST/EMNIST (see :mod:`handdigits.assembly`): ``synthetic``
     synthetic handwritten digits, ``nondigits`` synthetic non-digits (the
     model then has an 11th output, "not a digit"), ``extra_data`` the user's
-    labelled sets (image folders or IDX pairs).  ``init_from`` fine-tunes:
+    labelled sets (image folders or IDX pairs), ``photos`` MNIST train digits
+    rendered as photos and scans and preprocessed back, ``pairs`` touching
+    pairs of digits as "not a digit".  ``init_from`` fine-tunes:
     the weights start from that ``.keras`` model (member ``init_member`` of an
     ensemble; a 10-class head grows to 11 classes).  ``lowres`` is the
     probability that a training image is shown at a random low resolution
@@ -155,7 +159,7 @@ def build_network(recipe: Recipe, classes: int, steps: int):
 
 
 def classes_of(data: DataSpec) -> int:
-    return models.NUM_CLASSES + 1 if data.nondigits else models.NUM_CLASSES
+    return data.classes
 
 
 def fit(recipe: Recipe, data: DataSpec, sets, distribution, output: Path, verbose):

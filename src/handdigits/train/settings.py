@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import models
 from ..assembly import DATASET_ALIASES, DATASETS, DataSpec
 from ..datasets.checksums import file_digest as sha256_file
-from ..validation import check_choice, check_number
+from ..validation import check_choice, check_int, check_number
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 RUN_CONFIG = "run-config.json"
@@ -85,11 +85,15 @@ def check_data(data: DataSpec) -> DataSpec:
         data = replace(data, datasets=DATASET_ALIASES[data.datasets])
     check_choice(data.datasets, "datasets", DATASETS)
     check_number(data.validation, "validation", low=0.0)
+    check_int(data.photos, "photos", low=0)
+    check_int(data.pairs, "pairs", low=0)
     return data
 
 
 CONFIG_KEYS = ("datasets", "epochs", "batch_size", "augment", "seed", "split_seed", "validation", "learning_rate",
                "limit", "synthetic", "nondigits", "lowres", "strategy")
+#: settings recorded only when used, so the run-config.json of a run made before they existed still matches
+OPTIONAL_KEYS = ("photos", "pairs")
 
 
 def run_config(model: str, **settings) -> dict:
@@ -104,6 +108,7 @@ def run_config(model: str, **settings) -> dict:
     config = {"model": models.canonical_name(model)}
     for key in CONFIG_KEYS:
         config[key] = settings.get(key, defaults.get(key))
+    config.update({key: settings[key] for key in OPTIONAL_KEYS if settings.get(key)})
     config["datasets"] = DATASET_ALIASES.get(config["datasets"], config["datasets"])
     for key in ("epochs", "batch_size"):
         config[key] = recipe_defaults[key] if config[key] is None else config[key]

@@ -1,0 +1,111 @@
+"""How well ``Classifier.read`` reads the generated numbers of ``realworld/numbers``.
+
+Prints, per seed, the share of numbers read exactly (all, with touching digits,
+with digits apart, per rendering style) and sorts the failures by cause:
+
+* ``raised``: the reader raised (e.g. "no ink found" on a faint photo);
+* ``no correct candidate``: no split of the candidate digits into runs whose
+  classifier reading spells the true number exists (a cut is missing, or a
+  digit is misread in its crop): candidate generation or the model is at fault;
+* ``decoder``: such a split exists, but the decoder chose another one.
+
+    python scripts/reading_eval.py [--seeds 0 1] [-n 500] [--data-dir DIR] [--list]
+
+The data directory holds ``mnist/t10k-images-idx3-ubyte[.gz]``; default:
+``$HANDDIGITS_DATA``, else ``../shared/data`` next to the repository.  About
+0.3 s per number on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def has_correct_split(plan, digits: np.ndarray, text: str) -> bool:
+    """Whether the atoms can be covered by candidate runs (fragments may be skipped) reading ``text``."""
+    A, L = plan.n_atoms, len(text)
+    reach = np.zeros((A + 1, L + 1), bool)
+    reach[0, 0] = True
+    by_end = collections.defaultdict(list)
+    for r, run in enumerate(plan.runs):
+        by_end[run.j].append((run.i, int(digits[r])))
+    for j in range(1, A + 1):
+        if plan.fragment[j - 1] > 0:
+            reach[j] |= reach[j - 1]
+        for i, d in by_end[j]:
+            for k in range(1, L + 1):
+                if reach[i, k - 1] and d == int(text[k - 1]):
+                    reach[j, k] = True
+    return bool(reach[A, L])
+
+
+def evaluate(clf, samples) -> list[dict]:
+    """One row per sample: truth, text read, touching, style and the failure cause (``None`` when read exactly)."""
+    from tqdm import tqdm
+
+    from handdigits.reading import _segment
+    from handdigits.reading.decode import _decode
+
+    rows = []
+    for s in tqdm(samples, desc="reading", leave=False):
+        row = {"truth": s.text, "touching": s.touching, "style": s.style, "text": None, "cause": "raised"}
+        try:
+            plan = _segment(np.asarray(s.image))
+            ans = clf.answer(np.stack(plan.crops), preprocess=False)
+            row["text"] = _decode(plan, ans.proba, ans.confidence, None, None).text
+        except ValueError:
+            rows.append(row)
+            continue
+        if row["text"] == s.text:
+            row["cause"] = None
+        else:
+            ok = has_correct_split(plan, ans.proba.argmax(1), s.text)
+            row["cause"] = "decoder" if ok else "no correct candidate"
+        rows.append(row)
+    return rows
+
+
+def report(seed: int, rows: list[dict], listing: bool = False) -> None:
+    ok = np.array([r["cause"] is None for r in rows])
+    touching = np.array([r["touching"] for r in rows])
+    print(f"seed {seed}: {len(rows)} numbers, read exactly {ok.mean():.1%}; touching {ok[touching].mean():.1%} "
+          f"of {touching.sum()}; apart {ok[~touching].mean():.1%}")
+    for style in sorted({r["style"] for r in rows}):
+        m = np.array([r["style"] == style for r in rows])
+        print(f"  {style}: {ok[m].mean():.1%} of {m.sum()}")
+    causes = collections.Counter((r["cause"], r["touching"]) for r in rows if r["cause"])
+    for cause in ("raised", "no correct candidate", "decoder"):
+        print(f"  failures, {cause}: {causes[(cause, False)] + causes[(cause, True)]} "
+              f"({causes[(cause, True)]} touching)")
+    if listing:
+        for i, r in enumerate(rows):
+            if r["cause"]:
+                print(f"    {i}: true {r['truth']} read {r['text']} ({r['cause']}, {r['style']}"
+                      f"{', touching' if r['touching'] else ''})")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=os.environ.get("HANDDIGITS_DATA") or str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("-n", type=int, default=500, help="numbers per seed (default: 500)")
+    parser.add_argument("--list", action="store_true", help="list every failure")
+    args = parser.parse_args(argv)
+
+    from handdigits import Classifier
+    from handdigits.realworld.numbers import generate
+
+    clf = Classifier()
+    for seed in args.seeds:
+        report(seed, evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir)), args.list)
+
+
+if __name__ == "__main__":
+    main()

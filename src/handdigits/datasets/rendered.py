@@ -1,0 +1,170 @@
+"""Training digits photographed: MNIST *train* digits rendered as users photograph and scan them.
+
+Two generated sources for :mod:`handdigits.assembly` (``--photos N`` and ``--pairs N`` in
+``python -m handdigits.train``), both made from digits the caller gives (the MNIST train
+split for training, the MNIST validation hold-out for validation), never from test digits:
+
+- :func:`render_photos`: each digit drawn in one of the real-world conditions of
+  :mod:`handdigits.realworld` (notebook paper, canvas, small and faint, coloured ink, tight
+  crop, shadow, 16×16 and 8×8 grey scans, plain-paper photo), then brought back to MNIST
+  format by :func:`handdigits.preprocess.to_mnist`, so the model learns what preprocessing
+  leaves of a photo (remains of ruled lines, thick strokes, faint ink).  Renders that
+  preprocessing refuses (no ink found) are dropped, as a user's photo would be refused.
+- :func:`merged_pairs`: two digits touching or overlapping side by side, in MNIST format,
+  labelled :data:`NOT_A_DIGIT`: what :meth:`Classifier.read` sees when it has not cut a
+  number where it should, and must score low.
+
+The real-world *suite* renders MNIST *test* digits and scikit-learn's digits with other
+seeds; the two share the renderer, so its figures for a model trained with ``photos``
+measure the renderer's conditions, not new ones (see the model card).
+
+>>> import numpy as np
+>>> digits = np.zeros((2, 28, 28), np.uint8); digits[:, 6:22, 12:16] = 255
+>>> x, y = merged_pairs(digits, np.array([1, 7]), 3, seed=0)
+>>> x.shape, y.tolist()
+((3, 28, 28), [10, 10, 10])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .synthetic import NOT_A_DIGIT, _Progress
+
+#: the real-world conditions :func:`render_photos` cycles through (item i gets KINDS[i % 9])
+KINDS = ("notebook", "canvas", "small-faint", "colour", "tight-crop", "shadow", "grey16", "grey8", "plain-photo")
+VERSION = "1"  # bumped whenever a given seed's output changes
+_CHUNK = 64  # renders converted together (a 12 MP canvas is 36 MB as RGB)
+
+
+def render_photos(digits, labels, n: int, *, seed: int, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` renders of ``digits`` (MNIST format) in real-world conditions, back in MNIST format.
+
+    Item ``i`` renders digit ``order[i % len(digits)]`` (a seeded permutation) in condition
+    ``KINDS[i % len(KINDS)]`` with a generator seeded by ``(seed, i)``.  Returns
+    ``(x, y)``: uint8 ``(m, 28, 28)`` and int64 labels, ``m <= n`` (refused renders dropped).
+    """
+    from ..preprocess import to_mnist_batch
+    from ..realworld import render_digit
+
+    digits, labels, n, seed = _checked(digits, labels, n, seed)
+    order = np.random.default_rng([seed, 0]).permutation(len(digits))
+    x, y = [], []
+    bar = _Progress("photos", n, progress)
+    for start in range(0, n, _CHUNK):
+        items = range(start, min(n, start + _CHUNK))
+        images = [render_digit(KINDS[i % len(KINDS)], _source(digits[order[i % len(order)]], KINDS[i % len(KINDS)]),
+                               np.random.default_rng([seed, 1, i])) for i in items]
+        prepared = to_mnist_batch(images, errors="mark")
+        x.append(prepared.images[prepared.ok])
+        y.append(np.asarray([labels[order[i % len(order)]] for i in items], np.int64)[prepared.ok])
+        bar.update(items.stop)
+    bar.update(n, final=True)
+    return np.concatenate(x), np.concatenate(y)
+
+
+def merged_pairs(digits, labels, n: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` images of two of ``digits`` side by side, touching or overlapping, labelled "not a digit".
+
+    The second digit's ink starts between 5 px inside and 1 px beyond the first's right
+    edge (at MNIST scale; a 1 only touches, between 1 px inside and 1 px beyond, since a 1 drawn
+    over another digit still reads as that digit), shifted up or down by up to 2 px; the pair
+    is then framed like MNIST (longer side 20 px).  Pairs of two 1s are skipped.
+    """
+    from ..preprocess import mnist_from_array
+
+    digits, labels, n, seed = _checked(digits, labels, n, seed)
+    if (labels == 1).all():
+        raise ValueError("merged_pairs needs at least one digit other than 1 (pairs of two 1s are skipped)")
+    rng = np.random.default_rng([seed, 2])
+    out = np.empty((n, 28, 28), np.uint8)
+    for i in range(n):
+        a, b = rng.integers(len(digits), size=2)
+        while labels[a] == 1 and labels[b] == 1:
+            b = rng.integers(len(digits))
+        gap = int(rng.integers(-1, 2)) if 1 in (labels[a], labels[b]) else int(rng.integers(-5, 2))
+        out[i] = mnist_from_array(_side_by_side(digits[a], digits[b], gap, int(rng.integers(-2, 3))))
+    return out, np.full(n, NOT_A_DIGIT, np.int64)
+
+
+def as_grey8(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit as scikit-learn's ``load_digits`` stores its scans, scaled to 0..255.
+
+    Like the NIST preprocessing behind ``load_digits``: the digit's box fitted into a
+    32×32 bitmap (ink above half intensity), then the ink pixels counted in 4×4 blocks (0..16).
+    """
+    from PIL import Image
+
+    rows, cols = np.nonzero(digit > 127)
+    if not len(rows):
+        return np.zeros((8, 8), np.uint8)
+    box = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    h, w = box.shape
+    s = 32 / max(h, w)
+    small = np.asarray(Image.fromarray(box).resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BILINEAR))
+    bitmap = np.zeros((32, 32), bool)
+    top, left = (32 - small.shape[0]) // 2, (32 - small.shape[1]) // 2
+    bitmap[top : top + small.shape[0], left : left + small.shape[1]] = small > 127
+    counts = bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3))
+    return (counts * 16).clip(0, 255).astype(np.uint8)
+
+
+def cached(make, digits, labels, n: int, *, seed: int, directory=None) -> tuple[np.ndarray, np.ndarray]:
+    """``make(digits, labels, n, seed=seed)`` (:func:`render_photos` or :func:`merged_pairs`),
+    read from or written to an ``.npz`` cache keyed by the function, :data:`VERSION`, ``n``,
+    ``seed`` and the SHA-256 of ``digits`` and ``labels`` (default directory:
+    ``<user cache>/rendered/``).  An unreadable cache is regenerated; an unwritable one only costs time.
+    """
+    from .checksums import sha256_arrays
+    from .paths import cache_home
+
+    directory = Path(directory) if directory is not None else cache_home() / "rendered"
+    key = sha256_arrays(np.asarray(digits), np.asarray(labels))[:16]
+    path = directory / f"{make.__name__}-{key}-seed{seed}-n{n}-v{VERSION}.npz"
+    try:
+        with np.load(path) as f:
+            x, y = f["x"], f["y"]
+        if x.ndim == 3 and x.shape[1:] == (28, 28) and len(x) == len(y) <= n:
+            return x, y
+    except (OSError, ValueError, KeyError):
+        pass  # absent, unreadable or partial: generate
+    x, y = make(digits, labels, n, seed=seed)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, x=x, y=y)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return x, y
+
+
+def _source(digit: np.ndarray, kind: str) -> np.ndarray:
+    return as_grey8(digit) if kind == "grey8" else digit
+
+
+def _side_by_side(a: np.ndarray, b: np.ndarray, gap: int, shift: int) -> np.ndarray:
+    """``b`` to the right of ``a``: its ink starts ``gap`` px after ``a``'s ink ends (negative: overlap)."""
+    a_cols, b_cols = np.nonzero(a.any(axis=0))[0], np.nonzero(b.any(axis=0))[0]
+    a, b = a[:, a_cols[0] : a_cols[-1] + 1], b[:, b_cols[0] : b_cols[-1] + 1]
+    left = max(0, a.shape[1] + gap)
+    canvas = np.zeros((28 + 4, max(a.shape[1], left + b.shape[1])), np.uint8)
+    canvas[2 : 30, : a.shape[1]] = a
+    window = canvas[2 + shift : 30 + shift, left : left + b.shape[1]]
+    np.maximum(window, b, out=window)
+    return canvas
+
+
+def _checked(digits, labels, n, seed):
+    from ..validation import check_int
+
+    digits, labels = np.asarray(digits), np.asarray(labels)
+    if digits.ndim != 3 or digits.shape[1:] != (28, 28) or digits.dtype != np.uint8:
+        raise ValueError(f"digits must be uint8 (N, 28, 28) in MNIST format, got {digits.dtype} {digits.shape}")
+    if len(digits) == 0 or len(labels) != len(digits):
+        raise ValueError(f"need at least one digit and one label per digit, got {len(digits)} digits, {len(labels)} labels")
+    return digits, labels, check_int(n, "n", low=1), check_int(seed, "seed", low=0)

@@ -1,0 +1,709 @@
+"""Known-answer tests of the pure reading steps (no model): components, the line, ink, fragments, candidates,
+run costs and the result objects.  Each input is built so that a plausible mistake in a step (a flipped
+comparison, a constant off, a wrong axis) gives a visibly different answer; also the mutation tests'
+suite for ``handdigits.reading`` (``make mutation MUTATION_MODULES=reading``)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from handdigits.preprocess import BlankImageError
+from handdigits.reading import cuts, decode, ink, line, result, segment
+
+
+def _page(h=80, w=200, value=255):
+    return np.full((h, w), value, np.uint8)
+
+
+def _bars(page, spans, y0, y1, value=0):
+    """Dark vertical bars (x0, x1) from row y0 to y1 on a white page (a line of "1"s)."""
+    for x0, x1 in spans:
+        page[y0:y1, x0:x1] = value
+    return page
+
+
+# --------------------------------------------------------------------------- line.py
+
+
+def test_components_known_answer():
+    """8-connected (a diagonal touch joins), numbered by first pixel in row-major order."""
+    m = np.zeros((5, 7), bool)
+    m[0, 4] = m[1, 5] = True  # diagonal pair: one component, first pixel (0, 4)
+    m[1, 0:2] = True  # second component starts at (1, 0)
+    m[4, 6] = True
+    labels, n = line.components(m)
+    assert n == 3
+    assert labels[0, 4] == labels[1, 5] == 0
+    assert labels[1, 0] == labels[1, 1] == 1
+    assert labels[4, 6] == 2
+    assert (labels[~m] == -1).all() and labels.dtype == np.int32
+
+
+def test_components_runs_that_only_touch_at_a_corner_join():
+    m = np.zeros((2, 6), bool)
+    m[0, 0:2] = True
+    m[1, 2:4] = True  # touches (0, 1) diagonally
+    m[1, 5] = True  # one column away from (1, 3): separate
+    labels, n = line.components(m)
+    assert n == 2 and labels[0, 0] == labels[1, 3] != labels[1, 5]
+
+
+def test_boxes_known_answer():
+    m = np.zeros((6, 8), bool)
+    m[1:4, 2:5] = True
+    m[5, 7] = True
+    c = line._boxes(*line.components(m))
+    assert c.area.tolist() == [9, 1]
+    assert (c.x0.tolist(), c.y0.tolist(), c.x1.tolist(), c.y1.tolist()) == ([2, 7], [1, 5], [5, 8], [4, 6])
+    assert c.hts.tolist() == [3, 1] and c.wds.tolist() == [3, 1]
+    assert sorted(zip(c.yy[c.lab == 1].tolist(), c.xx[c.lab == 1].tolist())) == [(5, 7)]
+
+
+def test_not_writing_finds_blobs_and_edges_but_keeps_strokes():
+    h, w = 100, 100
+    m = np.zeros((h, w), bool)
+    m[0:40, 0:30] = True  # a filled blob at the border (a shadow's edge): 12 % of the image
+    m[50:90, 98:100] = True  # a two-pixel line at the right edge
+    m[40:80, 50:53] = True  # a stroke inside
+    m[96:100, 40:44] = True  # a small filled square at the bottom edge (area 16 < 0.2 %), 4 rows tall
+    c = line._boxes(*line.components(m))
+    blob = line._not_writing(c, h, w)
+    by_pixel = {(y, x): bool(blob[line.components(m)[0][y, x]]) for y, x in ((5, 5), (60, 99), (60, 51), (97, 42))}
+    assert by_pixel == {(5, 5): True, (60, 99): True, (60, 51): False, (97, 42): False}
+
+
+def test_not_writing_large_sparse_frame_and_thin_rows():
+    h, w = 60, 60
+    m = np.zeros((h, w), bool)
+    m[5:55, 5] = m[5:55, 54] = m[5, 5:55] = m[54, 5:55] = True  # a frame over most of the image, fill ~ 0.08
+    m[0:2, 20:30] = True  # two rows at the top edge: an edge line
+    c = line._boxes(*line.components(m))
+    labels = line.components(m)[0]
+    blob = line._not_writing(c, h, w)
+    assert not blob[labels[5, 5]]  # sparse (fill <= 0.1): could be writing
+    assert blob[labels[0, 25]]
+    m2 = m.copy()
+    m2[5:55, 5:8] = True  # thicker frame: fill > 0.1 and over half the image
+    c2 = line._boxes(*line.components(m2))
+    assert line._not_writing(c2, h, w)[line.components(m2)[0][5, 5]]
+
+
+def _line_of(mask):
+    c = line._boxes(*line.components(mask))
+    return c, line._line(c, 1, mask.shape)
+
+
+def test_line_height_is_the_median_of_tall_components():
+    m = np.zeros((160, 240), bool)
+    for x0, h in ((10, 30), (40, 34), (70, 40), (100, 36)):
+        m[120 - h : 120, x0 : x0 + 6] = True  # bottoms aligned at row 120
+    m[115:118, 130:133] = True  # a speck, 3 px tall (< 0.2 H) and small
+    m[122:124, 120:200] = True  # an underline: thin (< 0.25 H) and long (> 1.5 H)
+    m[2:10, 220:226] = True  # ink far above the line
+    c, (ids, H, yc) = _line_of(m)
+    assert H == 35.0  # median of 30, 34, 36, 40
+    assert yc == pytest.approx(np.median([105, 103, 100, 102]))
+    labels = c.labels
+    kept = {int(labels[y, x]) for y, x in ((119, 12), (119, 42), (119, 72), (119, 102))}
+    assert kept <= set(ids.tolist()) and len(ids) == 4
+    assert labels[116, 131] not in ids and labels[123, 160] not in ids and labels[5, 222] not in ids
+
+
+def test_line_keeps_a_short_but_heavy_component_and_small_strokes_near_the_line():
+    m = np.zeros((100, 200), bool)
+    for x0 in (10, 40, 70):
+        m[20:60, x0 : x0 + 6] = True  # H = 40, area 240 each
+    m[50:56, 120:140] = True  # 6 px tall (< 0.2 H) but area 120 >= 0.05 x 240
+    m[48:57, 160:162] = True  # 9 px tall (>= 0.2 H = 8): kept by its height
+    c, (ids, H, _) = _line_of(m)
+    assert H == 40.0
+    assert c.labels[52, 130] in ids and c.labels[50, 161] in ids
+
+
+def test_line_raises_when_only_shadows_or_tiny_ink():
+    m = np.zeros((50, 50), bool)
+    m[:, :30] = True  # one blob over 60 % of the image
+    with pytest.raises(BlankImageError, match="only shadows and edges"):
+        _line_of(m)
+    m = np.zeros((400, 400), bool)
+    m[200:203, 100:102] = True  # 3 px tall in a 400 px image
+    with pytest.raises(BlankImageError, match=r"largest ink blob is only 3 px tall in a 400x400 image"):
+        _line_of(m)
+
+
+def test_blank_error_message():
+    err = line._blank("a reason")
+    assert isinstance(err, BlankImageError)
+    assert str(err) == "no ink found in image (blank or near-blank: a reason)"
+
+
+# --------------------------------------------------------------------------- ink.py
+
+
+def test_working_reduces_by_an_integer_factor_and_keeps_grey():
+    a = np.full((100, 1300), 200, np.uint8)
+    x, f = ink._working(a)
+    assert f == 3 and x.shape == (34, 434, 1)
+    assert float(x.max()) <= 1.0
+    small, f1 = ink._working(np.full((50, 640), 7, np.uint8))
+    assert f1 == 1 and small.shape == (50, 640, 1)
+
+
+def test_working_keeps_colour_and_composites_alpha_over_paper():
+    rgb = np.zeros((20, 30, 3), np.uint8)
+    rgb[..., 0] = 255
+    x, _ = ink._working(rgb)
+    assert x.shape == (20, 30, 3)
+    rgba = np.zeros((20, 30, 4), np.uint8)
+    rgba[5:10, 5:10, 3] = 255  # opaque black ink on a transparent (black, alpha 0) canvas
+    x, _ = ink._working(rgba)
+    assert x.shape[:2] == (20, 30)
+    lum = x.mean(-1)
+    assert lum[0, 0] > 0.9  # transparent: paper, white (the opaque part is dark)
+    assert lum[7, 7] < 0.1
+
+
+def _digits_page():
+    """Three bars 60 px tall on a 200-px page (taller bars over 35 % of the height would pass for a grid)."""
+    page = _page(200, 320)
+    return _bars(page, ((60, 66), (140, 146), (220, 226)), 70, 130)
+
+
+def test_ink_finds_dark_strokes_on_white_and_light_on_black():
+    page = _digits_page()
+    for img in (page, 255 - page):
+        v, fg, f = ink._ink(img)
+        assert f == 1 and fg.shape == (200, 320)
+        assert fg[80:120, 61:65].all() and fg[80:120, 141:145].all()
+        assert not fg[:60].any() and not fg[140:].any() and not fg[:, 80:130].any()
+        assert v[100, 62] == pytest.approx(1.0) and v[5, 5] == 0.0
+
+
+def test_ink_errors_for_tiny_and_blank_images():
+    with pytest.raises(BlankImageError, match=r"a 20x20 image is too small to hold a number"):
+        ink._ink(_page(20, 20))
+    with pytest.raises(BlankImageError, match="no ink found"):
+        ink._ink(_page(100, 100))
+    faint = _bars(_page(120, 320, 200), ((60, 66),), 30, 90, value=198)  # 2 grey levels of contrast
+    with pytest.raises(BlankImageError, match="no ink found"):
+        ink._ink(faint)
+
+
+def test_paper_level_median_and_robust_noise():
+    s = np.array([0.1, 0.1, 0.1, 0.2, 0.9])
+    med, sd = ink._paper_level(s)
+    assert med == pytest.approx(0.1) and sd == 0.004  # MAD 0: the floor
+    s = np.array([0.0, 0.1, 0.2, 0.3, 0.4])
+    med, sd = ink._paper_level(s)
+    assert med == pytest.approx(0.2) and sd == pytest.approx(1.4826 * 0.1)
+
+
+def test_long_lines_vertical_grid_needs_three_lines():
+    m = np.zeros((200, 200), bool)
+    m[:, 40] = m[:, 100] = m[:, 160] = True
+    assert ink._long_lines(m)[:, 100].all()
+    one = np.zeros((200, 200), bool)
+    one[:, 100:103] = True  # a single tall stroke (the stem of a 1) is not a grid
+    assert not ink._long_lines(one).any()
+
+
+def test_long_lines_three_tall_strokes_are_no_grid():
+    """Three 6-px strokes over 40 % of the height (the stems of "111" in a tight photo) stay: a grid line
+    must cover 70 % of the height, and two neighbouring bins of a thick stroke cover it only once (counting
+    pixels, the pair of bins counted each row twice: 80 %, and the strokes were erased as a grid)."""
+    m = np.zeros((100, 200), bool)
+    for x0 in (40, 100, 160):
+        m[30:70, x0 : x0 + 6] = True
+    assert not ink._long_lines(m).any()
+    m[:, 20] = m[:, 80] = m[:, 140] = True  # a real grid over the whole height is still found
+    found = ink._long_lines(m)
+    assert found[:, 20].all() and found[:, 140].all() and not found[30:70, 42:44].any()
+
+
+def test_long_lines_ignores_short_horizontal_strokes():
+    m = np.zeros((100, 200), bool)
+    m[50, 10:80] = True  # 35 % of the width: a stroke, not a ruling
+    assert not ink._long_lines(m).any()
+    m[50, 10:190] = True
+    assert ink._long_lines(m)[50, 10:190].all()
+
+
+def test_near_looks_k_rows_up_or_down():
+    m = np.zeros((10, 3), bool)
+    m[5, 1] = True
+    up = ink._near(m, 2, +1)
+    down = ink._near(m, 2, -1)
+    assert np.flatnonzero(up[:, 1]).tolist() == [6, 7]
+    assert np.flatnonzero(down[:, 1]).tolist() == [3, 4]
+    assert not up[:, 0].any() and not up[5, 1]
+
+
+# --------------------------------------------------------------------------- segment.py
+
+
+def _components_of(mask):
+    labels, n = line.components(mask)
+    c = line._boxes(labels, n)
+    return c, np.arange(n)
+
+
+def test_attach_fragments_to_the_component_they_overlap_most():
+    m = np.zeros((100, 200), bool)
+    m[40:80, 20:50] = True  # digit A, columns 20-49
+    m[40:80, 60:90] = True  # digit B, columns 60-89
+    m[30:34, 45:70] = True  # a bar over both: 5 columns over A, 10 over B -> B
+    m[84:88, 150:160] = True  # a speck far from both: stays its own owner
+    c, ids = _components_of(m)
+    owner, whole = segment._attach_fragments(c, ids, 40.0)
+    lab = c.labels
+    a, b, bar, speck = lab[50, 30], lab[50, 70], lab[31, 60], lab[85, 155]
+    assert owner[bar] == b and owner[speck] == speck and owner[a] == a
+    assert sorted(whole.tolist()) == sorted([a, b])
+
+
+def test_attach_fragments_needs_enough_overlap_and_vertical_closeness():
+    m = np.zeros((120, 200), bool)
+    m[40:80, 20:50] = True
+    m[30:34, 46:66] = True  # overlaps A by 4 of its 20 columns (< 0.3): not attached
+    m[40:80, 100:130] = True
+    m[5:9, 105:125] = True  # over C but 31 rows above it (> 0.5 H = 20): not attached
+    c, ids = _components_of(m)
+    owner, _ = segment._attach_fragments(c, ids, 40.0)
+    lab = c.labels
+    assert owner[lab[31, 60]] == lab[31, 60]
+    assert owner[lab[6, 110]] == lab[6, 110]
+
+
+def test_separators_gap_overlap_and_cuts():
+    py = np.zeros(6, np.int64)
+    pcol = np.array([0.0, 9.0, 20.0, 29.0, 25.0, 34.0])
+    atoms = segment._Atoms(py, pcol.astype(np.int64), pcol, [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])],
+                           np.zeros(3), [0, 1, 1])
+    gap, is_cut = segment._separators(atoms, 20.0)
+    assert is_cut.tolist() == [False, False, True, False]
+    assert gap[1] == pytest.approx(-(10 - 20) / 20.0)  # a gap of 10 px = 0.5 line heights
+    atoms.group = [0, 1, 2]
+    gap, _ = segment._separators(atoms, 20.0)
+    assert gap[2] == pytest.approx(-5 / 10)  # columns 25-29 overlap: half of the narrower (10 px)
+
+
+def test_segment_of_three_separate_bars():
+    page = _digits_page()
+    plan = segment._segment(page)
+    assert plan.n_atoms == 3
+    # runs over 1.6 line heights wide (bars 0 to 2: 166 px over H = 60) are not tried
+    assert [(r.i, r.j) for r in plan.runs] == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    assert [r.box for r in plan.runs if r.j == r.i + 1] == [(60, 70, 66, 130), (140, 70, 146, 130), (220, 70, 226, 130)]
+    assert len(plan.crops) == len(plan.runs) and plan.crops[0].shape == (28, 28) and plan.crops[0].dtype == np.uint8
+    assert all(r.joins and r.joins[0][0] > 1.0 for r in plan.runs if r.j > r.i + 1)  # 74 px gaps over H = 60
+    assert all(r.cuts == 0 for r in plan.runs)
+    assert plan.fragment.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_segment_cuts_a_wide_blob_at_its_bridge_and_marks_the_cut():
+    """Two 30-px blocks joined by a thin bridge (one blob 80 px wide, 60 tall): every cut falls in the bridge."""
+    page = _page(120, 320)
+    page[30:90, 100:130] = 0
+    page[30:90, 150:180] = 0
+    page[58:62, 130:150] = 0
+    plan = segment._segment(page)
+    assert plan.n_atoms >= 2
+    boxes = {(r.i, r.j): (r.box, r.cuts, r.joins) for r in plan.runs}
+    first, last = boxes[(0, 1)], boxes[(plan.n_atoms - 1, plan.n_atoms)]
+    assert first[0][:2] == (100, 30) and 130 <= first[0][2] <= 133 and first[1] == 1
+    assert 130 <= last[0][0] <= 150 and last[0][1:] == (30, 180, 90) and last[1] == 1
+    assert boxes[(0, plan.n_atoms)] == ((100, 30, 180, 90), 0, [])  # the whole blob: no cut at either end
+    for i in range(1, plan.n_atoms - 1):  # the pieces between are pieces of the bridge
+        box, n_cuts, _ = boxes[(i, i + 1)]
+        assert 130 <= box[0] and box[2] <= 150 and (box[1], box[3]) == (58, 62) and n_cuts == 2
+
+
+def test_crop_to_mnist_frames_like_mnist_and_keeps_the_faint_rim():
+    v = np.zeros((40, 40))
+    v[10:30, 18:22] = 1.0  # a bar 20 tall, 4 wide
+    fg = v > 0.5
+    v[10:30, 22] = 0.3  # a faint edge just outside the mask: kept as rim
+    v[10:30, 30] = 0.9  # ink of a neighbour 8 px away: not kept
+    ys, xs = np.nonzero(fg)
+    out = segment._crop_to_mnist(v, fg, ys, xs)
+    assert out.shape == (28, 28) and out.dtype == np.uint8
+    rows, cols = np.nonzero(out > 12)
+    assert rows.max() - rows.min() + 1 == 20  # longer side 20 px
+    assert cols.max() - cols.min() + 1 < 10
+    assert abs((out * np.arange(28)[None, :]).sum() / out.sum() - 14) < 1.5
+    empty = segment._crop_to_mnist(np.zeros((10, 10)), np.zeros((10, 10), bool), np.array([5]), np.array([5]))
+    assert not empty.any()
+
+
+# --------------------------------------------------------------------------- decode.py costs
+
+
+def _run(width=0.6, height=1.0, joins=()):
+    return segment._Run(0, 1, width, height, (0, 0, 1, 1), list(joins), 0)
+
+
+def _p(d):
+    p = np.full(10, 0.01)
+    p[d] = 0.91
+    return p
+
+
+def test_run_cost_known_answers():
+    ref = 0.6
+    assert decode._run_cost(_run(), _p(3), 0.5, ref) == pytest.approx(-np.log(0.5))
+    assert decode._run_cost(_run(), _p(3), 0.0, ref) == pytest.approx(-np.log(1e-6))
+    # overlapping strokes (a two-stroke 4): the join cost only
+    assert decode._run_cost(_run(joins=[(-0.5, False)]), _p(4), 1.0, ref) == pytest.approx(0.3)
+    # a fragment across a gap of 0.1 line heights: 0.3 + 10 x 0.1
+    assert decode._run_cost(_run(joins=[(0.1, True)]), _p(5), 1.0, ref) == pytest.approx(1.3)
+    # two whole components: 0.3 + 2 + 10 x gap; a small overlap (-0.2) costs no gap
+    assert decode._run_cost(_run(joins=[(0.1, False)]), _p(5), 1.0, ref) == pytest.approx(3.3)
+    assert decode._run_cost(_run(joins=[(-0.2, False)]), _p(5), 1.0, ref) == pytest.approx(2.3)
+    assert decode._run_cost(_run(joins=[(-0.2, True)]), _p(5), 1.0, ref) == pytest.approx(0.3)
+
+
+def test_run_cost_narrow_and_short_penalties():
+    ref = 0.6  # narrow below 0.3
+    assert decode._run_cost(_run(width=0.15), _p(7), 1.0, ref) == pytest.approx(3.0 * 0.5)
+    assert decode._run_cost(_run(width=0.15), _p(1), 1.0, ref) == pytest.approx(0.0)  # a 1 may be narrow
+    assert decode._run_cost(_run(width=0.3), _p(7), 1.0, ref) == pytest.approx(0.0)
+    assert decode._run_cost(_run(height=0.5), _p(7), 1.0, ref) == pytest.approx(4.0)
+    assert decode._run_cost(_run(height=0.55), _p(7), 1.0, ref) == pytest.approx(0.0)
+
+
+def test_backtrack_skips_dropped_atoms():
+    back = {(3, 2): (2, 2, None), (2, 2): (1, 1, 5), (1, 1): (0, 0, 4)}
+    assert decode._backtrack(back, 3, 2) == [4, 5]
+
+
+def test_skip_cost_grows_with_the_fragment_height():
+    plan = segment._Plan(1, [segment._Run(0, 1, 0.1, 0.2, (0, 0, 1, 1), [], 0)], [None], np.array([0.22]), 0.6)
+    cost, back = decode._best_splits(plan, [5.0], 1)
+    assert cost[1, 0] == pytest.approx(1.5 * 0.22 / 0.55)
+    assert cost[1, 1] == pytest.approx(5.0)
+    assert back[(1, 0)] == (0, 0, None) and back[(1, 1)] == (0, 0, 0)
+
+
+def test_max_digits_limits_the_count():
+    runs = [segment._Run(0, 1, 0.6, 1, (0, 0, 10, 10), [], 1), segment._Run(1, 2, 0.6, 1, (10, 0, 20, 10), [], 1),
+            segment._Run(0, 2, 1.2, 1, (0, 0, 20, 10), [], 0)]
+    plan = segment._Plan(2, runs, [None] * 3, np.zeros(2), 0.6)
+    proba = np.stack([_p(1), _p(2), _p(7)])
+    conf = np.array([0.99, 0.99, 0.5])
+    assert decode._decode(plan, proba, conf, None, None).text == "12"
+    assert decode._decode(plan, proba, conf, 1, None).text == "7"
+    with pytest.raises(ValueError, match="cannot read 2 digits in this image"):
+        decode._decode(segment._Plan(2, runs[2:], [None], np.zeros(2), 0.6), proba[2:], conf[2:], None, 2)
+
+
+# --------------------------------------------------------------------------- cuts.py
+
+
+def test_slant_finds_the_shear_of_slanted_bars():
+    m = np.zeros((40, 120), bool)
+    for x0 in (20, 60, 100):
+        for y in range(40):
+            x = int(round(x0 + 0.3 * (y - 20)))
+            m[y, x - 1 : x + 2] = True
+    assert cuts._slant(m) == pytest.approx(0.3, abs=0.026)
+    assert cuts._slant(m[:, ::-1]) == pytest.approx(-0.3, abs=0.026)
+    assert cuts._slant(np.zeros((5, 5), bool)) == 0.0
+
+
+def test_cuts_respect_margin_spacing_and_count():
+    """A solid block 60 px wide, 30 tall (H = 20): away from its ends every column costs the same (30 px of
+    ink), so the cuts are straight and placed by the rules alone: 3 px (0.15 H) apart, at most 15 (one per
+    0.2 H).  Near the ends a path through the middle row slips round the block for less, so no cut is a
+    local minimum there."""
+    ys, xs = np.nonzero(np.ones((30, 60), bool))
+    paths = cuts._path_cuts(ys, xs + 10, 20.0)
+    assert all((p == p[0]).all() for p in paths)
+    assert [int(p[0]) for p in paths] == list(range(25, 53, 3))
+    assert [int(p[0]) for p in cuts._path_cuts(ys, xs, 60.0)] == [16, 25, 34, 43]  # 9 px (0.15 H) apart
+
+
+# --------------------------------------------------------------------------- result.py and read helpers
+
+
+def test_reading_result_objects():
+    d = result.DigitReading(4, (1, 2, 3, 4), np.array([0.1234567] + [0.0] * 9), 0.98765432)
+    r = result.Reading("4", (d,), 0.98765432)
+    assert str(r) == "4" and len(r) == 1
+    out = r.to_dict()
+    assert json.loads(json.dumps(out)) == out
+    assert out["confidence"] == 0.987654 and out["text"] == "4"
+    assert out["digits"][0] == {"digit": 4, "box": [1, 2, 3, 4], "confidence": 0.987654,
+                                "probabilities": [0.123457] + [0.0] * 9}
+
+
+def test_check_lengths_messages():
+    from handdigits import reading
+
+    assert reading._check_lengths(None, None) == (None, None)
+    assert reading._check_lengths(6, 4) == (6, 4)
+    assert reading._check_lengths(4, 4) == (4, 4)
+    with pytest.raises(ValueError, match=r"expected_length \(5\) must be <= max_digits \(4\)"):
+        reading._check_lengths(4, 5)
+    with pytest.raises(ValueError, match="max_digits"):
+        reading._check_lengths(0, None)
+    with pytest.raises(ValueError, match="expected_length"):
+        reading._check_lengths(None, 0)
+
+
+def test_naming_prefixes_batch_errors_and_keeps_the_type():
+    from handdigits import reading
+
+    with pytest.raises(BlankImageError, match=r"^image 2 of 5: no ink found"):
+        with reading._naming(2, 5, False):
+            raise line._blank("x")
+    with pytest.raises(ValueError, match=r"^plain$"):
+        with reading._naming(2, 5, True):
+            raise ValueError("plain")
+
+
+class _CountingClassifier:
+    """A stand-in for the model (read only needs ``answer``): every crop reads as the digit of its ink's
+    column, so readings are known; it counts the batched calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def answer(self, crops, *, preprocess):
+        from types import SimpleNamespace
+
+        self.calls.append((len(crops), preprocess))
+        proba = np.full((len(crops), 10), 0.001)
+        proba[:, 7] = 0.991
+        return SimpleNamespace(proba=proba, confidence=np.full(len(crops), 0.9))
+
+
+def test_read_batch_classifies_every_candidate_of_every_image_in_one_call():
+    from handdigits import reading
+
+    clf = _CountingClassifier()
+    two, three = _digits_page()[:, :200], _digits_page()
+    out = reading.read_batch(clf, [two, three])
+    assert [r.text for r in out] == ["77", "777"]
+    n_two, n_three = (len(segment._segment(a).crops) for a in (two, three))
+    assert clf.calls == [(n_two + n_three, False)]
+    assert out[1].digits[2].box == (220, 70, 226, 130) and out[1].confidence == pytest.approx(0.9**3)
+    assert reading.read(clf, three, max_digits=2).text == "77"
+    assert reading.read(clf, three, expected_length=2).text == "77"
+
+
+def test_read_errors_name_the_image_and_refuse_batches():
+    from handdigits import reading
+
+    clf = _CountingClassifier()
+    with pytest.raises(BlankImageError, match=r"^image 1 of 2: no ink found"):
+        reading.read_batch(clf, [_digits_page(), _page(100, 100)])
+    with pytest.raises(BlankImageError, match=r"^no ink found"):
+        reading.read(clf, _page(100, 100))
+    with pytest.raises(ValueError, match="read takes one image, got 2 images; use read_batch for several"):
+        reading.read(clf, np.stack([_digits_page()] * 2))
+    assert clf.calls == []
+
+
+# --------------------------------------------------------------------------- known answers for mutation survivors
+
+
+def test_working_grey_colour_float_and_alpha_cases():
+    grey_rgb = np.dstack([np.full((20, 30), 90, np.uint8)] * 3)
+    assert ink._working(grey_rgb)[0].shape == (20, 30, 1)  # three equal channels: one
+    tinted = grey_rgb.copy()
+    tinted[0, 3, 0] = 200  # one coloured pixel, on the sampled grid (every third row and column)
+    assert ink._working(tinted)[0].shape == (20, 30, 3)
+    page = np.zeros((20, 30))  # floats with negative ink: the range is stretched from the image's minimum
+    page[5:15, 10:14] = -1.0
+    x, _ = ink._working(page)
+    assert x[0, 0, 0] == pytest.approx(1.0) and x[8, 12, 0] == pytest.approx(0.0)
+    white_ink = np.zeros((20, 30, 4), np.uint8)
+    white_ink[5:10, 5:10] = 255  # opaque white ink on a transparent canvas: the paper is black
+    x, _ = ink._working(white_ink)
+    assert x.mean(-1)[0, 0] < 0.1 and x.mean(-1)[7, 7] > 0.9
+    half = np.zeros((20, 30, 4), np.uint8)
+    half[..., 3] = 0
+    half[5:10, 5:10, 3] = 128  # black ink at half opacity over white paper: mid-grey
+    x, _ = ink._working(half)
+    assert float(x.max()) <= 1.0 and x.mean(-1)[0, 0] == pytest.approx(1.0)
+    assert x.mean(-1)[7, 7] == pytest.approx(0.5, abs=0.01)
+    as_float = half.astype(np.float32) / 255.0  # the same in floats in [0, 1]: the same composite
+    x, _ = ink._working(as_float)
+    assert x.mean(-1)[7, 7] == pytest.approx(0.5, abs=0.01) and x.mean(-1)[0, 0] == pytest.approx(1.0)
+
+
+def _ruled_page():
+    page = _page(200, 320)
+    for y in (40, 80, 120, 160):
+        page[y, :] = 120  # printed lines, grey
+    page[60:140, 150:154] = 0  # a stroke crossing two of them
+    return page
+
+
+def test_ink_removes_rulings_and_reconnects_the_stroke_across_them():
+    v, fg, _ = ink._ink(_ruled_page())
+    assert fg[60:140, 151:153].all()  # the stroke, whole: rows 80 and 120 put back where it crosses
+    assert not fg[:, :140].any() and not fg[:, 165:].any()  # the lines are gone
+    assert not fg[50:59].any() and not fg[141:150].any()  # nothing added above or below the stroke
+    assert v[100, 151] == pytest.approx(1.0) and v[80, 151] > 0.5
+
+
+def test_ink_strength_is_clipped_and_faint_parts_join_by_hysteresis():
+    page = _page(200, 320)
+    page[70:130, 60:66] = 128  # grey ink (strength about 0.5) ...
+    page[70:130, 120:126] = 128
+    page[70:130, 180:186] = 100  # ... and a darker stroke, stronger than the median ink level
+    page[130:140, 62:64] = 217  # a faint tail (about 0.15) connected to a stroke: kept
+    page[70:80, 250:252] = 217  # the same faint level on its own: dropped
+    v, fg, _ = ink._ink(page)
+    assert float(v.max()) == 1.0
+    assert fg[132:138, 62:64].all() and not fg[70:80, 250:252].any()
+
+
+def test_ink_blank_messages_in_full():
+    with pytest.raises(BlankImageError, match=r"^no ink found in image \(blank or near-blank: "
+                                              r"no pixel stands out from the background\)$"):
+        ink._ink(_page(100, 100))
+
+
+def test_long_lines_on_squared_paper_finds_both_directions():
+    m = np.zeros((120, 120), bool)
+    m[::20, :] = True
+    m[:, ::20] = True
+    found = ink._long_lines(m)
+    assert found[40, 5:15].all() and found[5:15, 40].all()
+
+
+def test_long_lines_thickness_limit_and_crossing_ticks():
+    """The 2-px line's band is bins 59-61 (the pair rule takes the bin above too), so pixels whose vertical
+    run is at most 3 + 2 px are line: a 5-px tick through it goes with it, a 6-px one is a stroke and stays."""
+    m = np.zeros((100, 200), bool)
+    m[30:35, :] = True  # 5 px thick: a line on a 100-px page (at most 6 bins)
+    m[60:62, :] = True
+    m[58:63, 50] = True
+    m[57:63, 100] = True
+    found = ink._long_lines(m)
+    assert np.flatnonzero(found[:, 10]).tolist() == [30, 31, 32, 33, 34, 60, 61]
+    assert np.flatnonzero(found[:, 50]).tolist() == [30, 31, 32, 33, 34, 59, 60, 61]
+    assert np.flatnonzero(found[:, 100]).tolist() == [30, 31, 32, 33, 34]
+    small = np.zeros((60, 200), bool)
+    small[20:24, :] = True  # 4 px on a 60-px page: 5 bins with the pair rule, more than a printed line's 4
+    assert not ink._long_lines(small).any()
+    small[20:23, :] = False  # 1 px: a line
+    assert ink._long_lines(small)[23].all()
+
+
+def test_not_writing_edge_lines_and_left_blobs():
+    h, w = 100, 100
+    m = np.zeros((h, w), bool)
+    m[50:65, 99] = True  # a 1-px line at the right edge, 15 px (under 0.2 % of the image)
+    m[0, 50:65] = True  # one row at the top edge
+    m[97:100, 60:65] = True  # three rows at the bottom edge
+    m[40:60, 0:12] = True  # a filled blob touching only the left edge
+    m[30:70, 30:33] = True  # a stroke
+    labels, n = line.components(m)
+    blob = line._not_writing(line._boxes(labels, n), h, w)
+    assert [bool(blob[labels[y, x]]) for y, x in ((55, 99), (0, 55), (98, 62), (50, 5), (50, 31))] == [
+        True, True, True, True, False]
+
+
+def test_line_ignores_thin_tall_marks_and_keeps_wide_blobs():
+    m = np.zeros((300, 300), bool)
+    for x0 in (20, 60):
+        m[100:140, x0 : x0 + 20] = True  # two fat digits, 40 tall (area 800)
+    m[100:140, 100:190] = True  # a blob of touching digits, 2.25 H wide
+    m[60:160, 250] = True  # a 1-px mark 100 tall (area 100 < 0.15 x 800): not the line's height
+    m[70:90, 280:285] = True  # ink 1.25 H above the centre, within reach
+    m[190:200, 280:285] = True  # ink 1.55 H below the centre: off the line
+    m[5:40, 0:10] = True  # a filled blob at the border (a shadow): dropped before measuring
+    c, (ids, H, yc) = _line_of(m)
+    assert H == 40.0 and yc == 120.0
+    lab = c.labels
+    assert lab[120, 150] in ids and lab[80, 282] in ids
+    assert lab[195, 282] not in ids and lab[20, 5] not in ids
+
+
+def test_line_keeps_a_tiny_but_tall_enough_tick():
+    m = np.zeros((60, 60), bool)
+    for x0 in (10, 30):
+        m[20:30, x0 : x0 + 4] = True  # H = 10
+    m[27:30, 45] = True  # 3 px: area 3, 0.3 H tall
+    c, (ids, H, _) = _line_of(m)
+    assert H == 10.0 and c.labels[28, 45] in ids
+
+
+def test_line_and_decode_messages_in_full():
+    m = np.zeros((50, 50), bool)
+    m[:, :30] = True
+    with pytest.raises(BlankImageError, match=r"\(blank or near-blank: only shadows and edges\)$"):
+        _line_of(m)
+    plan = segment._Plan(1, [], [], np.array([0.3]), 0.6)
+    with pytest.raises(BlankImageError, match=r"\(blank or near-blank: no digit-sized ink\)$"):
+        decode._decode(plan, np.zeros((0, 10)), np.zeros(0), None, None)
+
+
+def _rings_page(width, tall_right=False, h=200, w=320):
+    page = _page(h, w)
+    for k, x0 in enumerate((40, 130, 220)):
+        top = 50 if (tall_right and k == 2) else 70
+        page[top:130, x0 : x0 + width] = 0
+        page[top + 6 : 124, x0 + 6 : x0 + width - 6] = 255  # a "0": a ring 6 px thick
+    return page
+
+
+def test_segment_reading_order_width_limit_and_typical_width():
+    plan = segment._segment(_rings_page(36, tall_right=True))  # the right ring starts higher
+    singles = [r for r in plan.runs if r.j == r.i + 1]
+    assert [r.box[0] for r in singles] == [40, 130, 220]  # left to right, not by first pixel
+    assert plan.n_atoms == 3 and all(r.cuts == 0 for r in singles)  # 36 px = 0.6 H: not cut
+    assert plan.ref_width == pytest.approx(0.6)
+    assert [r.height for r in singles[:2]] == [1.0, 1.0]
+    narrow = segment._segment(_rings_page(24))
+    assert narrow.ref_width == 0.45  # 0.4 H rings: at least 0.45
+    assert segment._segment(_digits_page()).ref_width == 0.55  # bars 0.1 H wide: no typical width
+
+
+def test_segment_boxes_on_a_portrait_and_a_large_image():
+    tall = _page(400, 300)
+    tall[300:380, 100:106] = 0
+    tall[300:380, 200:206] = 0
+    boxes = [r.box for r in segment._segment(tall).runs if r.j == r.i + 1]
+    assert boxes == [(100, 300, 106, 380), (200, 300, 206, 380)]
+    big = np.kron(_digits_page(), np.ones((3, 3), np.uint8))  # 600 x 960: worked on at a third
+    boxes = [r.box for r in segment._segment(big).runs if r.j == r.i + 1]
+    assert boxes == [(180, 210, 198, 390), (420, 210, 438, 390), (660, 210, 678, 390)]
+
+
+def test_separators_one_column_of_overlap():
+    pcol = np.array([0.0, 9.0, 9.0, 19.0])
+    atoms = segment._Atoms(np.zeros(4, np.int64), pcol.astype(np.int64), pcol,
+                           [np.array([0, 1]), np.array([2, 3])], np.zeros(2), [0, 1])
+    gap, _ = segment._separators(atoms, 20.0)
+    assert gap[1] == pytest.approx(-1 / 10)  # one shared column over the narrower (10 px), not over H
+
+
+def test_skip_cost_uses_the_skipped_fragment_and_fragment_joins_add_up():
+    runs = [segment._Run(0, 1, 0.6, 1.0, (0, 0, 1, 1), [], 0)]
+    plan = segment._Plan(2, runs, [None], np.array([0.0, 0.22]), 0.6)
+    cost, _ = decode._best_splits(plan, [0.7], 1)
+    assert cost[2, 1] == pytest.approx(0.7 + 1.5 * 0.22 / 0.55)
+    assert decode._run_cost(_run(joins=[(0.1, True)]), _p(5), 0.5, 0.6) == pytest.approx(-np.log(0.5) + 1.3)
+
+
+def test_cut_paths_follow_a_slanted_gap_below_the_middle():
+    """Two blocks separated by a gap that runs straight down to the middle row, then slants right: the
+    cut's lower half follows the gap (the cheapest way *up* from the bottom), never crossing ink."""
+    m = np.zeros((40, 80), bool)
+    for y in range(40):
+        g = 30 if y < 20 else 30 + (y - 20) // 2  # the gap's column
+        m[y, 5:g] = True
+        m[y, g + 2 : 75] = True
+    m[2, 30:32] = True  # a one-pixel bridge near the top joins the blocks
+    ys, xs = np.nonzero(m)
+    paths = cuts._path_cuts(ys, xs, 40.0)
+    side = cuts._split(ys, xs, [p for p in paths if 29 <= p[20] <= 32][:1])
+    left = np.array([x < (30 if y < 20 else 30 + (y - 20) // 2) for y, x in zip(ys, xs)])
+    assert (side[left & (ys != 2)] == 0).all() and (side[~left & (ys != 2)] == 1).all()
