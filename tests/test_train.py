@@ -690,3 +690,25 @@ def test_old_names_both_and_seed_are_recorded_as_combined_and_baseline():
     assert Recipe("seed").resolved().model == "baseline"
     with pytest.raises(ValueError, match="datasets must be one of"):
         check_data(DataSpec("all"))
+
+
+def test_ensemble_wall_time_counts_each_member_once(tmp_path, monkeypatch):
+    """The recorded wall time is the members' recorded times plus the assembly, not the members twice."""
+    import time
+
+    from handdigits.assembly import DataSpec
+    from handdigits.train import ensemble
+
+    def fake_member(model, seed, index, sub, evaluate, kwargs):
+        sub.mkdir(parents=True)
+        time.sleep(1.0)  # a member's run, which records its own wall time
+        return {"architecture": {"name": "baseline", "input": "28x28x1"}, "data": {}, "validation": {},
+                "recipe": {"seed": seed}, "train_wall_seconds": 0.9, "wall_seconds": 1.0, "sha256": "0" * 64}
+
+    x = np.zeros((8, 28, 28), np.uint8)
+    monkeypatch.setattr(ensemble, "_member", fake_member)
+    monkeypatch.setattr("keras.saving.load_model", lambda path: models.build("baseline"))
+    monkeypatch.setattr(DataSpec, "load", lambda self, log: (None, (x, np.arange(8) % 10, np.full(8, "mnist")), {}))
+    meta = ensemble.train_ensemble("baseline", 2, output=tmp_path / "ens", evaluate=False, calibrate=False)
+    assert meta["train_wall_seconds"] == 2.0
+    assert 2.0 <= meta["wall_seconds"] < 3.5  # counted twice, it would be at least 4 s
