@@ -175,3 +175,32 @@ def test_a_reject_threshold_is_the_classifiers_decision():
     assert pred.tolist() == [1, REFUSED, 3] and not np.isnan(proba).any()
     row = evaluate(Rejecting(), images_answering([1, 7, 3]), [1, 7, 3])
     assert (row["errors"], row["refused"]) == (1, 1)
+
+
+class Answering(Rejecting):
+    """Like Rejecting, with Classifier.answer: labels and probabilities from one pass (counted)."""
+
+    def __init__(self):
+        super().__init__()
+        self.passes = 0
+
+    def answer(self, x, *, preprocess=True, errors="raise"):
+        from handdigits.decision import Answers
+
+        self.passes += 1
+        proba = FakeClassifier.predict_proba(self, x, preprocess=preprocess, errors=errors)
+        n = len(proba)
+        return Answers(Rejecting.predict(self, x), proba, np.ones(n), np.zeros(n))
+
+    def predict_proba(self, x, **kwargs):
+        raise AssertionError("a classifier with answer() is asked once, through answer()")
+
+    predict = predict_proba
+
+
+def test_a_classifier_with_answer_is_asked_once_per_chunk():
+    clf = Answering()
+    pred, proba = predict(clf, images_answering([1, 7, 3, 2, 9]), batch_size=2)
+    assert pred.tolist() == [1, REFUSED, 3, 2, REFUSED] and proba.shape == (5, 10) and clf.passes == 3
+    row = evaluate(Answering(), images_answering([1, 7, 3]), [1, 7, 3])
+    assert (row["errors"], row["refused"]) == (1, 1)

@@ -54,8 +54,9 @@ def predict(classifier, images, *, preprocess: bool = False, batch_size: int = 1
     With ``preprocess=True`` images go through the classifier's preprocessing with
     ``errors="mark"``: an image it refuses gets label :data:`REFUSED` and a row of NaN.  The label
     is the top digit, as :meth:`Classifier.predict` answers; a classifier with a reject threshold
-    (``min_confidence``) is asked for its labels by ``predict`` (a second pass), so its
-    rejections count as :data:`REFUSED` too.
+    (``min_confidence``) decides itself, so its rejections count as :data:`REFUSED` too.  A
+    classifier with ``answer`` (:meth:`Classifier.answer`) gives labels and probabilities from one
+    pass; any other object needs ``predict_proba`` (and ``predict`` when it rejects).
     ``progress`` is anything with ``update(n)`` (a tqdm bar), or ``None``.
     """
     kwargs = {"preprocess": True, "errors": "mark"} if preprocess else {"preprocess": False}
@@ -67,10 +68,9 @@ def predict(classifier, images, *, preprocess: bool = False, batch_size: int = 1
         warnings.filterwarnings("ignore", message="preprocess=False: ", category=UserWarning)
         for start in range(0, len(images), batch_size):
             chunk = images[start : start + batch_size]
-            p = np.asarray(classifier.predict_proba(chunk, **kwargs), dtype=np.float32)
-            chunks.append(p.reshape(len(chunk), -1))
-            if rejects:
-                decided.append(np.asarray(classifier.predict(chunk, **kwargs), dtype=np.int64).reshape(-1))
+            p, labels = _chunk_answers(classifier, chunk, kwargs, rejects)
+            chunks.append(p)
+            decided.append(labels)
             if progress is not None:
                 progress.update(len(chunk))
     proba = np.concatenate(chunks)
@@ -80,6 +80,15 @@ def predict(classifier, images, *, preprocess: bool = False, batch_size: int = 1
     if rejects:
         labels = np.concatenate(decided)
     return labels, proba
+
+
+def _chunk_answers(classifier, chunk, kwargs: dict, rejects: bool):
+    """``(proba float32 (n, C), the classifier's own labels or None)`` for one chunk of images."""
+    if hasattr(classifier, "answer"):  # one forward pass for both
+        answers = classifier.answer(chunk, **kwargs)
+        return np.asarray(answers.proba, np.float32), answers.labels.astype(np.int64) if rejects else None
+    proba = np.asarray(classifier.predict_proba(chunk, **kwargs), dtype=np.float32).reshape(len(chunk), -1)
+    return proba, np.asarray(classifier.predict(chunk, **kwargs), dtype=np.int64).reshape(-1) if rejects else None
 
 
 def evaluate(model, images, labels, *, preprocess: bool = False, batch_size: int = 1024, progress=None,
