@@ -191,3 +191,20 @@ def test_bundled_model_names_each_sample_correctly(capsys):
     records = json.loads(out)
     assert [r["digit"] for r in records] == [true_digit(p) for p in samples]
     assert [r["error"] for r in records] == [None] * len(samples)
+
+
+def test_threads_option_reaches_the_classifier_and_bad_counts_are_usage_errors(capsys, monkeypatch):
+    from handdigits.cli import _common
+
+    seen = []
+    real = _common.load_classifier
+    monkeypatch.setattr(_common, "load_classifier", lambda path, threads=None: seen.append(threads) or real(path, threads))
+    samples = [str(p) for p in list_samples()[:2]]
+    status, out, _ = run(capsys, *samples, "--json", "--threads", "2")
+    assert status == 0 and seen == [2]
+    assert [r["digit"] for r in json.loads(out)] == [true_digit(p) for p in list_samples()[:2]]
+    for bad in ("0", "two", "257"):
+        with pytest.raises(SystemExit) as info:
+            run(capsys, samples[0], "--threads", bad)
+        assert info.value.code == 2
+        assert f"argument --threads: expected a whole number from 1 to 256, got '{bad}'" in capsys.readouterr().err

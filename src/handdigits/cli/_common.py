@@ -32,7 +32,21 @@ def add_image_command(sub, name: str, *, help: str, description: str, json_help:
                    help="image files (PNG, JPEG, ...) or directories of them (searched recursively); '-' for standard input")
     p.add_argument("--json", action="store_true", help=json_help)
     add_model_option(p)
+    p.add_argument("--threads", type=threads_option, default=None, metavar="N",
+                   help="LiteRT threads per call (default: one for a single image, every CPU for several)")
     return p
+
+
+def threads_option(text: str) -> int:
+    """``--threads``: an integer checked by :func:`handdigits.runtime.check_threads` (argparse type)."""
+    import argparse
+
+    from ..runtime import MAX_THREADS, check_threads
+
+    try:
+        return check_threads(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_THREADS}, got {text!r}") from None
 
 
 def check_model_option(parser, path) -> None:
@@ -70,10 +84,10 @@ def expand_directories(names: list) -> list:
     return out
 
 
-def load_classifier(path):
+def load_classifier(path, threads: int | None = None):
     from ..classifier import Classifier
 
-    return Classifier.load(path) if path else Classifier()
+    return Classifier.load(path, threads=threads) if path else Classifier(threads=threads)
 
 
 def read_input(arg: str):
@@ -92,7 +106,8 @@ def read_input(arg: str):
 def read_inputs(args):
     """``(inputs, classifier)``: every IMG argument read, the classifier loaded only if one is usable."""
     inputs = [read_input(arg) for arg in args.images]
-    clf = load_classifier(args.model) if any(reason is None for *_, reason in inputs) else None
+    usable = any(reason is None for *_, reason in inputs)
+    clf = load_classifier(args.model, getattr(args, "threads", None)) if usable else None
     return inputs, clf
 
 
