@@ -238,10 +238,9 @@ def _rendered_parts(photos, pairs, mnist, info, fraction, split_seed, log) -> li
 
     _, (xt, yt), (xv, yv) = mnist
     parts = []
-    for name, n in (("photos", photos), ("pairs", pairs)):
+    for name, n, make in (("photos", photos, rendered.render_photos), ("pairs", pairs, rendered.merged_pairs)):
         if n:
             n_val = max(MIN_SYNTHETIC_VALIDATION, int(round(n * fraction)))
-            make = rendered.render_photos if name == "photos" else rendered.merged_pairs
             log(f"rendering {n} + {n_val} {name} from MNIST train digits")
             train = rendered.cached(make, xt, yt, n, seed=split_seed)
             val = rendered.cached(make, xv, yv, n_val, seed=split_seed + 1)

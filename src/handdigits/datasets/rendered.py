@@ -27,12 +27,11 @@ measure the renderer's conditions, not new ones (see the model card).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
-from .synthetic import NOT_A_DIGIT, _Progress
+from .synthetic import NOT_A_DIGIT, _Progress, write_npz
 
 #: the real-world conditions :func:`render_photos` cycles through (item i gets KINDS[i % 9])
 KINDS = ("notebook", "canvas", "small-faint", "colour", "tight-crop", "shadow", "grey16", "grey8", "plain-photo")
@@ -48,19 +47,18 @@ def render_photos(digits, labels, n: int, *, seed: int, progress=None) -> tuple[
     ``(x, y)``: uint8 ``(m, 28, 28)`` and int64 labels, ``m <= n`` (refused renders dropped).
     """
     from ..preprocess import to_mnist_batch
-    from ..realworld import render_digit
 
     digits, labels, n, seed = _checked(digits, labels, n, seed)
     order = np.random.default_rng([seed, 0]).permutation(len(digits))
+    picked = order[np.arange(n) % len(order)]  # the digit of item i
     x, y = [], []
     bar = _Progress("photos", n, progress)
     for start in range(0, n, _CHUNK):
         items = range(start, min(n, start + _CHUNK))
-        images = [render_digit(KINDS[i % len(KINDS)], _source(digits[order[i % len(order)]], KINDS[i % len(KINDS)]),
-                               np.random.default_rng([seed, 1, i])) for i in items]
+        images = [_render(KINDS[i % len(KINDS)], digits[picked[i]], np.random.default_rng([seed, 1, i])) for i in items]
         prepared = to_mnist_batch(images, errors="mark")
         x.append(prepared.images[prepared.ok])
-        y.append(np.asarray([labels[order[i % len(order)]] for i in items], np.int64)[prepared.ok])
+        y.append(labels[picked[items.start : items.stop]].astype(np.int64)[prepared.ok])
         bar.update(items.stop)
     bar.update(n, final=True)
     return np.concatenate(x), np.concatenate(y)
@@ -132,19 +130,15 @@ def cached(make, digits, labels, n: int, *, seed: int, directory=None) -> tuple[
     except (OSError, ValueError, KeyError):
         pass  # absent, unreadable or partial: generate
     x, y = make(digits, labels, n, seed=seed)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, x=x, y=y)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_npz(path, x, y)
     return x, y
 
 
-def _source(digit: np.ndarray, kind: str) -> np.ndarray:
-    return as_grey8(digit) if kind == "grey8" else digit
+def _render(kind: str, digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """:func:`handdigits.realworld.render_digit` of an MNIST digit (as an 8×8 scan for ``"grey8"``)."""
+    from ..realworld import render_digit
+
+    return render_digit(kind, as_grey8(digit) if kind == "grey8" else digit, rng)
 
 
 def _side_by_side(a: np.ndarray, b: np.ndarray, gap: int, shift: int) -> np.ndarray:

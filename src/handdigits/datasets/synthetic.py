@@ -294,15 +294,20 @@ def _read_cache(directory: Path, kind: str, split: str, seed: int, n: int):
 
 
 def _write_cache(directory: Path, kind: str, split: str, seed: int, x, y) -> None:
+    write_npz(directory / _cache_name(kind, split, seed, len(x)), x, y)
+
+
+def write_npz(path: Path, x, y) -> None:
+    """``x`` and ``y`` saved as a compressed ``.npz`` at ``path`` by an atomic rename (a cache file:
+    one that cannot be written only costs time, so ``OSError`` is ignored)."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        final = directory / _cache_name(kind, split, seed, len(x))
-        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
             np.savez_compressed(f, x=x, y=y)
-        os.replace(tmp, final)
+        os.replace(tmp, path)
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        pass
 
 
 class _Progress:

@@ -27,8 +27,7 @@ def _as_mnist(a: np.ndarray) -> np.ndarray | None:
             return None
         a = a[..., :1]
     g = _to_unit(a).reshape(MNIST_SIZE, MNIST_SIZE).astype(np.float64)
-    low, high = np.percentile(g, [1, 99])  # one call: the same values as two, in half the time
-    if np.median(g) > 0.5 * (low + high):
+    if _light_background(g):
         g = 1.0 - g
     if not _looks_like_mnist(g):
         return None
@@ -36,8 +35,13 @@ def _as_mnist(a: np.ndarray) -> np.ndarray | None:
 
 
 def _fast_inverted(a: np.ndarray) -> bool:
-    g = _to_unit(a[..., :1] if a.ndim == 3 else a).reshape(MNIST_SIZE, MNIST_SIZE)
-    low, high = np.percentile(g, [1, 99])
+    return _light_background(_to_unit(a[..., :1] if a.ndim == 3 else a).reshape(MNIST_SIZE, MNIST_SIZE))
+
+
+def _light_background(g: np.ndarray) -> bool:
+    """Whether a 28×28 [0, 1] image is dark ink on light paper: its median lies above the
+    mid-point of its 1st and 99th percentiles."""
+    low, high = np.percentile(g, [1, 99])  # one call: the same values as two, in half the time
     return bool(np.median(g) > 0.5 * (low + high))
 
 

@@ -85,7 +85,8 @@ def _ink_strength(x: np.ndarray) -> np.ndarray:
     paper, plane = _smooth_paper(thumbs, 0.25, False), False
     if min(x.shape[:2]) >= _PAGE_MIN:
         tilted = _smooth_paper(thumbs, 0.25, True)
-        if _border_noise(_strength(thumbs, tilted)) < _border_noise(_strength(thumbs, paper)):
+        noise = [_spread(_border_values(_strength(thumbs, p))) for p in (tilted, paper)]
+        if noise[0] < noise[1]:
             paper, plane = tilted, True
     local = _strength(x, _upsize(paper, x.shape))  # follows shadows; hollows out thick strokes
     h, w = local.shape
@@ -119,10 +120,9 @@ def _strength(x: np.ndarray, paper: np.ndarray) -> np.ndarray:
 def _paper_stats(s: np.ndarray) -> tuple[float, float]:
     """The paper's ink strength and noise: median and median absolute deviation of the image border."""
     border = _border_values(s)
-    return float(np.median(border)), max(_border_noise(s), 0.004)
+    return float(np.median(border)), max(_spread(border), 0.004)
 
 
-def _border_noise(s: np.ndarray) -> float:
-    """The median absolute deviation (as a standard deviation) of the image border's ink strength."""
-    border = _border_values(s)
-    return 1.4826 * float(np.median(np.abs(border - np.median(border))))
+def _spread(values: np.ndarray) -> float:
+    """The median absolute deviation of ``values``, as a standard deviation (the noise of a border)."""
+    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
