@@ -4,20 +4,22 @@ Everything runs in one process, in interleaved rounds (so background load hits
 every variant alike), timing each call by wall clock and by process CPU time
 (which counts LiteRT's worker threads, and not other processes' work):
 
-1. ``Classifier(threads=T).predict(x)``, ``x`` one 28×28 uint8 MNIST test image
-   (preprocessing on), for ``T`` = ``None`` (the default: one thread) and 2 up
+1. ``Classifier(...).predict(x)``, ``x`` one 28×28 uint8 MNIST test image
+   (preprocessing on): the default (the quantized model, one thread) and the
+   float32 model (``quantized=False``) side by side, then ``threads=T`` for 2 up
    to the number of CPUs: p50/p90 wall, p50 CPU, and p50 as a ratio to the
-   0.3 ms target of issue #13;
-2. its parts: the LiteRT ``invoke`` alone (one thread, input set once), the
+   0.3 ms target of issue #13, and the float32 model's p50 as a ratio to the
+   default's;
+2. the default's parts: the LiteRT ``invoke`` alone (one thread, input set once), the
    preprocessing (``handdigits.inputs.prepare``: checks and the MNIST fast
    path) alone and timed in place inside ``predict`` (where it runs after an
    ``invoke`` has emptied the caches), and the rest (argument checks, the
    runtime call, probabilities, the decision: p50 of 1. less the invoke and
    the preprocessing in place);
 3. the arithmetic: multiply-accumulates per image (from the model's ops), the
-   rate the one-thread ``invoke`` achieves (against a large float32 matrix
-   product in numpy, per second of CPU time) and the rate 0.3 ms would need;
-4. LiteRT interpreter options on the ``invoke`` alone: the default (XNNPACK),
+   rate the one-thread ``invoke`` of each model achieves (against a large float32
+   matrix product in numpy, per second of CPU time) and the rate 0.3 ms would need;
+4. LiteRT interpreter options on the ``invoke`` alone of the quantized model: the default (XNNPACK),
    ``experimental_default_delegate_latest_features``,
    ``experimental_preserve_all_tensors`` and the built-in kernels without
    XNNPACK, with the largest output difference to the default.
@@ -98,13 +100,13 @@ def prepare_inside(clf, images, calls: int) -> tuple[list[float], list[float]]:
 
 def print_parts(times: dict, inside: tuple[list[float], list[float]]) -> None:
     """The default predict's parts (p50 wall and CPU): invoke, preprocessing (alone and in place), the rest."""
-    total = [p(v, 50) for v in times["threads=None"]]
+    total = [p(v, 50) for v in times[""]]
     rows = {
-        "LiteRT invoke, alone (1 thread)": [p(v, 50) for v in times["invoke alone"]],
+        "LiteRT invoke (quantized), alone": [p(v, 50) for v in times["invoke alone"]],
         "preprocessing, alone": [p(v, 50) for v in times["preprocessing"]],
         "preprocessing, inside predict": [p(v, 50) for v in inside],
     }
-    invoke, pre = rows["LiteRT invoke, alone (1 thread)"], rows["preprocessing, inside predict"]
+    invoke, pre = rows["LiteRT invoke (quantized), alone"], rows["preprocessing, inside predict"]
     rows["the rest (predict - both)"] = [t - i - q for t, i, q in zip(total, invoke, pre)]
     print("\nparts of the default predict (p50, ms)      wall            CPU")
     for label, (wall, cpu) in rows.items():
@@ -140,14 +142,17 @@ def matmul_rate(repeats: int = 7) -> float:
     return 1024**3 / best
 
 
-def print_arithmetic(macs: int | None, invoke_cpu_ms: float) -> None:
-    """How fast the invoke does its arithmetic, against numpy's matrix product and the 0.3 ms target."""
+def print_arithmetic(macs: int | None, invoke_cpu_ms: dict) -> None:
+    """How fast each model's invoke does its arithmetic, against numpy's matrix product and the 0.3 ms target."""
     if not macs:
         return
-    rate, blas, needed = macs / (invoke_cpu_ms * 1e-3) / 1e9, matmul_rate() / 1e9, macs / (TARGET_MS * 1e-3) / 1e9
-    print(f"\narithmetic: {macs / 1e6:.1f} M float32 multiply-accumulates per image; the 1-thread invoke runs "
-          f"{rate:.0f} G/s of CPU time, {rate / blas:.0%} of a 1024³ matrix product in numpy ({blas:.0f} G/s); "
-          f"{TARGET_MS} ms in all would need {needed:.0f} G/s for the invoke alone ({needed / rate:.1f}× its rate)")
+    blas, needed = matmul_rate() / 1e9, macs / (TARGET_MS * 1e-3) / 1e9
+    print(f"\narithmetic: {macs / 1e6:.1f} M multiply-accumulates per image; a 1024³ float32 matrix product in "
+          f"numpy runs {blas:.0f} G/s; {TARGET_MS} ms in all would need {needed:.0f} G/s for the invoke alone")
+    for name, ms in invoke_cpu_ms.items():
+        rate = macs / (ms * 1e-3) / 1e9
+        print(f"  1-thread invoke, {name:9s}: {rate:4.0f} G/s of CPU time ({rate / blas:.0%} of numpy's rate; "
+              f"the target needs {needed / rate:.1f}× this)")
 
 
 def interpreters(data: bytes) -> dict:
@@ -184,6 +189,21 @@ def print_options(made: dict, x: np.ndarray, rounds: int, calls: int) -> None:
         print(f"  {name:38s} {p(wall, 50):8.3f} {p(cpu, 50):8.3f} {p(wall, 50) / base:13.2f}×       {diff:.1e}")
 
 
+def print_predict(times: dict, classifiers: dict, args) -> None:
+    """p50/p90 wall, p50 CPU of each classifier's predict; ratios to the target and of float32 to the default."""
+    print(f"\nwarm single predict, 28x28 uint8, preprocessing on ({args.rounds} x {args.calls} calls, ms)")
+    print("                                         p50 wall  p90 wall  p50 CPU  p50 / 0.3 ms target")
+    for name in classifiers:
+        wall, cpu = times[name]
+        p50, p90, cpu50 = p(wall, 50), p(wall, 90), p(cpu, 50)
+        label = f"Classifier({name}).predict" + (" (default)" if not name else "")
+        print(f"  {label:38s} {p50:8.3f}  {p90:8.3f} {cpu50:8.3f}  {p50 / TARGET_MS:8.2f}×")
+    (qw, qc), (fw, fc) = ([p(v, 50) for v in times[k]] for k in ("", "quantized=False"))
+    print(f"  float32 / default (quantized): {fw / qw:.2f}× wall, {fc / qc:.2f}× CPU; default p50 {qw:.3f} ms wall, "
+          f"{qc:.3f} ms CPU: {'meets' if qw <= TARGET_MS else 'misses'} the {TARGET_MS} ms target by wall clock, "
+          f"{'meets' if qc <= TARGET_MS else 'misses'} it by CPU time")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default: 5)")
@@ -211,30 +231,28 @@ def main(argv=None) -> int:
     cpus = os.cpu_count() or 1
     print(f"images: {source}; cpus: {cpus}; load average {os.getloadavg()[0]:.1f} at the start")
 
-    counts = [None] + list(range(2, cpus + 1))[:3]
-    classifiers = {f"threads={t}": Classifier(threads=t) for t in counts}
+    options = {"": {}, "quantized=False": {"quantized": False}}  # the default (quantized, one thread), float32
+    options.update({f"threads={t}": {"threads": t} for t in range(2, cpus + 1)[:3]})
+    classifiers = {name: Classifier(**kwargs) for name, kwargs in options.items()}
     for clf in classifiers.values():  # warm up (first-call allocations)
         timed(clf.predict, images, 50)
-    data = (bundled() / "model.tflite").read_bytes()
-    made = interpreters(data)
+    made = interpreters((bundled() / "model-quantized.tflite").read_bytes())
     single = made["default (XNNPACK), 1 thread"]
+    exact = interpreters((bundled() / "model.tflite").read_bytes())["default (XNNPACK), 1 thread"]
     x = images[0][None, :, :, None].astype(np.float32)
-    single.set_tensor(single.get_input_details()[0]["index"], x)
+    for it in (single, exact):
+        it.set_tensor(it.get_input_details()[0]["index"], x)
 
     variants = {name: clf.predict for name, clf in classifiers.items()}
     variants["invoke alone"] = lambda _: single.invoke()
+    variants["invoke alone, float32"] = lambda _: exact.invoke()
     variants["preprocessing"] = lambda image: prepare(image, True, "raise")
     times = interleaved(variants, images, args.rounds, args.calls)
+    print_predict(times, classifiers, args)
+    print_parts(times, prepare_inside(classifiers[""], images, args.rounds * args.calls))
 
-    print(f"\nwarm single predict, 28x28 uint8, preprocessing on ({args.rounds} x {args.calls} calls, ms)")
-    print("                                     p50 wall  p90 wall  p50 CPU  p50 / 0.3 ms target")
-    for name in classifiers:
-        wall, cpu = times[name]
-        p50, p90, cpu50 = p(wall, 50), p(wall, 90), p(cpu, 50)
-        print(f"  Classifier({name:12s}).predict {p50:8.3f}  {p90:8.3f} {cpu50:8.3f}  {p50 / TARGET_MS:8.1f}×")
-    print_parts(times, prepare_inside(classifiers["threads=None"], images, args.rounds * args.calls))
-
-    print_arithmetic(multiply_accumulates(single), p(times["invoke alone"][1], 50))
+    invokes = {"quantized": p(times["invoke alone"][1], 50), "float32": p(times["invoke alone, float32"][1], 50)}
+    print_arithmetic(multiply_accumulates(exact), invokes)
     if not args.no_options:
         print_options(made, x, args.rounds, max(50, args.calls // 4))
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")

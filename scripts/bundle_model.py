@@ -1,6 +1,6 @@
-"""Bundle a trained run as the package's model: ``.keras`` + ``.tflite`` (+ optional ``.onnx``) + ``metadata.json``.
+"""Bundle a trained run as the package's model: ``.keras`` + two ``.tflite`` (+ optional ``.onnx``) + ``metadata.json``.
 
-    python scripts/bundle_model.py RUN_DIR [--dest src/handdigits/weights] [--onnx] [--data-dir DIR]
+    python scripts/bundle_model.py RUN_DIR [--dest src/handdigits/weights] [--onnx] [--no-quantized] [--data-dir DIR]
 
 ``RUN_DIR`` is an output directory of ``python -m handdigits.train`` (a
 ``metadata.json`` naming the ``.keras`` file, whose SHA-256 it records).  The
@@ -12,14 +12,24 @@ script
    1,000 MNIST test images (``--data-dir``, ``$HANDDIGITS_DATA`` or
    ``../shared/data``; seeded noise images when MNIST is absent) plus the bundled
    samples;
-3. with ``--onnx``, exports ONNX with ``model.export(format="onnx")`` and checks it
+3. converts it again with dynamic-range quantization (int8 weights,
+   ``tf.lite.Optimize.DEFAULT``; :func:`handdigits.runtime.convert_to_tflite`) into
+   ``model-quantized.tflite`` and checks, with LiteRT, that its probabilities are
+   within 0.05 of the Keras model's on the same images and, on MNIST, that its
+   labels agree on at least 99.5 % of them (the bundled model: 0.010 and 100 %);
+   unless ``--no-quantized``, which removes a stale ``model-quantized.tflite``;
+4. with ``--onnx``, exports ONNX with ``model.export(format="onnx")`` and checks it
    the same way with onnxruntime;
-4. writes the files into ``--dest`` (the model files first, ``metadata.json`` last,
+5. writes the files into ``--dest`` (the model files first, ``metadata.json`` last,
    each by an atomic rename), recording ``{"file", "sha256"}`` of each format in
-   ``metadata.json`` under ``"tflite"`` / ``"onnx"``, and removes a stale
-   ``model.onnx`` when ONNX is not exported.
+   ``metadata.json`` under ``"tflite"`` / ``"tflite_quantized"`` (with its
+   ``"method"``) / ``"onnx"``, and removes a stale ``model.onnx`` when ONNX is not
+   exported.
 
-Nothing in ``--dest`` changes unless every step succeeds.
+Nothing in ``--dest`` changes unless every step succeeds.  Both TFLite
+conversions are deterministic (the same ``.keras`` gives the same bytes; checked
+for the bundled model with TensorFlow 2.21), so bundling the bundled model again
+(``RUN_DIR`` = ``--dest``) leaves ``model.keras`` and ``model.tflite`` as they are.
 """
 
 from __future__ import annotations
@@ -32,12 +42,26 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 TOLERANCE = 1e-5
+QUANTIZED_TOLERANCE = 0.05  # the quantized model's outputs: max |difference| to the Keras model's ...
+QUANTIZED_AGREEMENT = 0.995  # ... and the share of its labels that must agree
+QUANTIZED_FILE = "model-quantized.tflite"
 N_CHECK = 1000
+
+
+class Check(NamedTuple):
+    """What the converted models are checked against: the images, the Keras model's outputs on them, whether
+    those are probabilities (else logits) and whether the images are digits (else noise: labels not compared)."""
+
+    images: np.ndarray
+    reference: np.ndarray
+    probabilities: bool
+    digits: bool
 
 
 def check_images(data_dir) -> tuple[np.ndarray, str]:
@@ -65,6 +89,44 @@ def agreement(reference: np.ndarray, other: np.ndarray, what: str) -> float:
     return diff
 
 
+def probabilities_of(out: np.ndarray, probabilities: bool) -> np.ndarray:
+    """The model's outputs as probabilities (a softmax of logits)."""
+    if probabilities:
+        return out
+    e = np.exp(out - out.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def quantized_agreement(check: Check, other: np.ndarray) -> str:
+    """How the quantized model's probabilities and (on digits) labels agree with the Keras model's; exits when
+    they differ by more than ``QUANTIZED_TOLERANCE`` or its labels agree on less than ``QUANTIZED_AGREEMENT``."""
+    if other.shape != check.reference.shape:
+        raise SystemExit(f"error: {QUANTIZED_FILE} gives outputs of shape {other.shape}, not {check.reference.shape}")
+    ref, got = probabilities_of(check.reference, check.probabilities), probabilities_of(other, check.probabilities)
+    diff = float(np.abs(ref - got).max())
+    agree = float((ref.argmax(1) == got.argmax(1)).mean()) if check.digits else 1.0  # noise has no right label
+    if not (agree >= QUANTIZED_AGREEMENT and diff <= QUANTIZED_TOLERANCE):
+        raise SystemExit(f"error: {QUANTIZED_FILE} disagrees with the Keras model: labels agree on {agree:.2%} "
+                         f"(need {QUANTIZED_AGREEMENT:.1%}), max |difference| {diff:.3g} (limit {QUANTIZED_TOLERANCE})")
+    labels = f"labels agree on {agree:.2%}" if check.digits else "labels not compared (noise images)"
+    return f"{labels}, max |difference| of the probabilities {diff:.2g}"
+
+
+def write_tflite(stage: Path, model, check: Check, quantized: bool) -> dict:
+    """Convert ``model`` into ``stage`` and check it with LiteRT; its ``metadata.json`` entry."""
+    from handdigits.runtime import QUANTIZED_METHOD, convert_to_tflite, from_tflite
+
+    path = stage / (QUANTIZED_FILE if quantized else "model.tflite")
+    path.write_bytes(convert_to_tflite(model, quantized=quantized))
+    out = from_tflite(path.read_bytes(), source=str(path))(check.images)
+    size = f"{path.name}: {path.stat().st_size / 1e6:.1f} MB"
+    if not quantized:
+        print(f"{size}, max |difference| {agreement(check.reference, out, path.name):.2g}")
+        return {"file": path.name, "sha256": sha256(path)}
+    print(f"{size}, {quantized_agreement(check, out)}")
+    return {"file": path.name, "sha256": sha256(path), "method": QUANTIZED_METHOD}
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -74,11 +136,12 @@ def main(argv=None) -> int:
     parser.add_argument("run_dir", type=Path, help="a handdigits.train output directory (metadata.json + model)")
     parser.add_argument("--dest", type=Path, default=REPO / "src" / "handdigits" / "weights", help="package weights directory")
     parser.add_argument("--onnx", action="store_true", help="also export and bundle model.onnx (needs tf2onnx, onnxruntime)")
+    parser.add_argument("--no-quantized", action="store_true", help=f"do not bundle {QUANTIZED_FILE}")
     parser.add_argument("--data-dir", default=None, help="directory holding mnist/ for the agreement check")
     args = parser.parse_args(argv)
 
     from handdigits.classifier import _load_keras
-    from handdigits.runtime import convert_to_tflite, from_keras, from_tflite
+    from handdigits.runtime import from_keras
     from handdigits.weights import METADATA, verified_model_file
 
     if not args.dest.is_dir():
@@ -88,21 +151,20 @@ def main(argv=None) -> int:
     reference_rt = from_keras(model, source=str(model_file))
     images, what = check_images(args.data_dir)
     reference = reference_rt(images)
+    check = Check(images, reference, reference_rt.probabilities, digits="MNIST" in what)
     print(f"model: {model_file} ({metadata.get('architecture', {}).get('name', model.name)}), {reference_rt.outputs} outputs")
     print(f"agreement check on {what}")
 
-    metadata = {k: v for k, v in metadata.items() if k not in ("tflite", "onnx")}
+    metadata = {k: v for k, v in metadata.items() if k not in ("tflite", "tflite_quantized", "onnx")}
     with tempfile.TemporaryDirectory(dir=args.dest.parent, prefix=".bundle-") as tmp:
         stage = Path(tmp)
         shutil.copyfile(model_file, stage / metadata["file"])
         if sha256(stage / metadata["file"]) != metadata["sha256"].lower():
             raise SystemExit(f"error: {model_file} changed while it was copied")
 
-        tflite = stage / "model.tflite"
-        tflite.write_bytes(convert_to_tflite(model))
-        diff = agreement(reference, from_tflite(tflite.read_bytes(), source=str(tflite))(images), "model.tflite")
-        metadata["tflite"] = {"file": tflite.name, "sha256": sha256(tflite)}
-        print(f"model.tflite: {tflite.stat().st_size / 1e6:.1f} MB, max |difference| {diff:.2g}")
+        metadata["tflite"] = write_tflite(stage, model, check, quantized=False)
+        if not args.no_quantized:
+            metadata["tflite_quantized"] = write_tflite(stage, model, check, quantized=True)
 
         if args.onnx:
             import onnxruntime
@@ -117,13 +179,15 @@ def main(argv=None) -> int:
             print(f"model.onnx: {onnx.stat().st_size / 1e6:.1f} MB, max |difference| {diff:.2g}")
 
         (stage / METADATA).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
-        names = [metadata["file"], "model.tflite", *(["model.onnx"] if args.onnx else []), METADATA]
+        names = [metadata["file"], "model.tflite", *([] if args.no_quantized else [QUANTIZED_FILE]),
+                 *(["model.onnx"] if args.onnx else []), METADATA]
         for name in names:  # same file system: each rename is atomic; metadata.json goes last
             os.replace(stage / name, args.dest / name)
             os.chmod(args.dest / name, 0o644)
-    if not args.onnx and (args.dest / "model.onnx").exists():
-        (args.dest / "model.onnx").unlink()
-        print("removed a stale model.onnx")
+    for stale, dropped in (("model.onnx", not args.onnx), (QUANTIZED_FILE, args.no_quantized)):
+        if dropped and (args.dest / stale).exists():
+            (args.dest / stale).unlink()
+            print(f"removed a stale {stale}")
     verified_model_file(args.dest)  # the bundled files check out
     print(f"bundled into {args.dest}: {', '.join(names)}")
     return 0

@@ -27,7 +27,8 @@ ACCEPTED_ERRORS = (ValueError, TypeError, FileNotFoundError)
 
 @pytest.fixture(scope="module")
 def clf():
-    return Classifier()
+    """The float32 model: the Keras model's exact answers (the quantized default: test_quantized.py)."""
+    return Classifier(quantized=False)
 
 
 @pytest.fixture(scope="module")

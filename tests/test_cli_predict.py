@@ -198,7 +198,7 @@ def test_threads_option_reaches_the_classifier_and_bad_counts_are_usage_errors(c
 
     seen = []
     real = _common.load_classifier
-    monkeypatch.setattr(_common, "load_classifier", lambda path, threads=None: seen.append(threads) or real(path, threads))
+    monkeypatch.setattr(_common, "load_classifier", lambda path, threads=None, **options: seen.append(threads) or real(path, threads, **options))
     samples = [str(p) for p in list_samples()[:2]]
     status, out, _ = run(capsys, *samples, "--json", "--threads", "2")
     assert status == 0 and seen == [2]

@@ -78,3 +78,45 @@ def test_reframe_brings_an_emnist_like_framing_back_to_mnists():
     assert np.array_equal(reframe(np.zeros((1, 28, 28), np.uint8)), np.zeros((1, 28, 28), np.uint8))
     with pytest.raises(ValueError, match=r"reframe expects \(N, 28, 28\) uint8"):
         reframe(np.zeros((28, 28), np.uint8))
+
+
+# ----------------------------------------------------------------------------- polarity of 28×28 inputs
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float32, (28, 28), elements=st.floats(0, 1, width=32)))
+def test_light_background_is_numpys_median_against_its_percentiles(g):
+    """The one-sort polarity test answers as ``np.median(g) > mean of np.percentile(g, [1, 99])``."""
+    from handdigits.preprocess.framing import _light_background
+
+    low, high = np.percentile(g, [1, 99])
+    expected = bool(np.median(g) > 0.5 * (low + high))
+    if abs(float(np.median(g)) - 0.5 * float(low + high)) > 1e-6:  # away from float rounding at equality
+        assert _light_background(g) is expected
+
+
+def test_light_background_known_answers():
+    from handdigits.preprocess.framing import _light_background, _order_statistic
+
+    s = np.arange(10, dtype=np.float64)
+    assert _order_statistic(s, 2.25) == pytest.approx(2.25)
+    assert _order_statistic(s, 9.0) == pytest.approx(9.0)  # the last value, no index past the end
+    paper = np.full((28, 28), 0.9, np.float32)
+    paper[10:18, 12:15] = 0.1  # dark ink on light paper
+    assert _light_background(paper)
+    assert not _light_background(1.0 - paper)
+    # 9 light pixels of 784 (1.1 %): above the 99th percentile's position they pull it up a little,
+    # not past the median, which stays dark
+    mostly_dark = np.zeros((28, 28), np.float32)
+    mostly_dark.flat[:9] = 1.0
+    assert not _light_background(mostly_dark)
+    # the median is the mean of the two middle values (784 is even): 392 light, 392 dark -> 0.5, not above
+    half = np.zeros((28, 28), np.float32)
+    half.flat[:392] = 1.0
+    assert not _light_background(half)
+    half.flat[392] = 1.0
+    assert _light_background(half)

@@ -291,6 +291,33 @@ def test_ink_strength_of_a_digit_inside_a_larger_frame_uses_the_local_paper():
     assert np.array_equal(_ink_strength(x), local)
 
 
+def test_only_thick_ink_filling_the_frame_is_a_tight_crop():
+    """The wide paper estimate is for thick strokes filling the frame: ink spanning 80 % of the frame
+    AND covering 12 % of its pixels.  A shadow's edge or a line across a photo spans the frame with a few
+    per cent of the pixels (the wide estimate took the shadow's dark side for ink there)."""
+    from handdigits.preprocess.ink import _tight_crop
+
+    edge = np.zeros((100, 120), bool)
+    edge[:, 60:66] = True  # spans the height, 5 % of the pixels
+    assert not _tight_crop(edge)
+    ring = np.zeros((100, 120), bool)
+    ring[5:95, 10:110] = True
+    ring[25:75, 35:85] = False  # a marker "0": spans the frame, 47 % of the pixels
+    assert _tight_crop(ring)
+    small = np.zeros((100, 120), bool)
+    small[30:70, 40:80] = True  # thick, but inside the frame (40 % of its height)
+    assert not _tight_crop(small)
+    share = np.zeros((100, 100), bool)
+    share[:, :12] = True  # exactly 12 % of the pixels, spanning the height: the boundary is included
+    assert _tight_crop(share)
+    share[0, :12] = False
+    assert not _tight_crop(share)
+    wide = np.zeros((100, 100), bool)
+    wide[40:60, 5:95] = True  # spans 90 % of the width only, 18 % of the pixels
+    assert _tight_crop(wide)
+    assert not _tight_crop(np.zeros((50, 50), bool))
+
+
 # ----------------------------------------------------------------------------- ruled paper
 
 

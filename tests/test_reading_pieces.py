@@ -707,3 +707,47 @@ def test_cut_paths_follow_a_slanted_gap_below_the_middle():
     side = cuts._split(ys, xs, [p for p in paths if 29 <= p[20] <= 32][:1])
     left = np.array([x < (30 if y < 20 else 30 + (y - 20) // 2) for y, x in zip(ys, xs)])
     assert (side[left & (ys != 2)] == 0).all() and (side[~left & (ys != 2)] == 1).all()
+
+
+def _squared_page(level, h=200, w=320, step=40):
+    """White squared paper: 2-px grid lines of grey ``level`` every ``step`` px."""
+    page = np.full((h, w), 250, np.uint8)
+    for k in (0, 1):
+        page[k::step, :] = level
+        page[:, k::step] = level
+    return page
+
+
+def test_ink_keeps_a_dark_one_drawn_along_a_light_grid_line():
+    """A pen 1 lying on a vertical grid line has short runs across it like the line; it is darker, so it
+    stays (it used to be erased with the line), and the grid is still removed everywhere else."""
+    page = _squared_page(170)
+    page[50:150, 120:123] = 0  # the line is columns 120-121
+    _, fg, _ = ink._ink(page)
+    assert fg[50:150, 120:123].all()
+    assert not fg[:, :110].any() and not fg[:, 135:].any() and not fg[:45].any() and not fg[155:].any()
+
+
+def test_ink_reconnects_a_faint_stroke_across_vertical_grid_lines():
+    """A 2-px stroke as faint as the grid (no strength tells them apart) loses the pixels next to each
+    vertical line it crosses; they are put back from the ink left and right of the gap (columns 39-42 and
+    79-82 used to be missing)."""
+    page = _squared_page(120)
+    page[99:101, 30:110] = 120
+    _, fg, _ = ink._ink(page)
+    assert fg[99:101, 30:110].all()
+    assert not fg[2:95, 2:-2].any() and not fg[105:-2, 2:-2].any()  # no grid line put back above or below
+
+
+def test_line_ink_threshold_halfway_from_the_line_core_to_the_ink_or_none():
+    s = np.zeros((10, 10))
+    rulings = np.zeros((10, 10), bool)
+    rulings[2, :] = True
+    s[2, :] = 0.2
+    s[2, 9] = 0.4  # the line's core, the 90th percentile of its ten pixels: 0.2 + 0.1 x 0.2 = 0.22
+    loose = s > 0
+    loose[6, 2:8] = True
+    s[6, 2:8] = 0.9  # the pen, off the lines
+    assert ink._line_ink_threshold(s, rulings, loose, 0.01) == pytest.approx(0.5 * (0.22 + 0.9))
+    assert ink._line_ink_threshold(s, rulings, loose, 0.2) == np.inf  # 0.68 apart < 4 x noise
+    assert ink._line_ink_threshold(s, rulings, rulings, 0.01) == np.inf  # no ink off the lines

@@ -1,5 +1,5 @@
 """handdigits.runtime and the Classifier's inference paths: LiteRT without TensorFlow, the shipped
-``.tflite``, the TFLite cache that cannot be poisoned, live Keras models, NaN weights, 11-output
+``.tflite`` (float32; its quantized twin: test_quantized.py), the TFLite cache that cannot be poisoned, live Keras models, NaN weights, 11-output
 models, ``preprocess=False`` range checks, export (ONNX included) and scripts/bundle_model.py.
 """
 
@@ -101,9 +101,10 @@ def test_single_images_small_and_large_batches_agree():
     one_by_one = np.stack([clf.predict_proba(a, preprocess=False) for a in x[:5]])
     np.testing.assert_allclose(small, batch[:5], atol=1e-6)
     np.testing.assert_allclose(one_by_one, batch[:5], atol=1e-6)
-    slow = Classifier(fast_path=False)
-    assert slow.backend == "tensorflow"
-    np.testing.assert_allclose(slow.predict_proba(x, preprocess=False), batch, atol=1e-5)
+    slow, exact = Classifier(fast_path=False), Classifier(quantized=False)
+    assert (slow.backend, exact.backend) == ("tensorflow", "litert")
+    np.testing.assert_allclose(slow.predict_proba(x, preprocess=False), exact.predict_proba(x, preprocess=False), atol=1e-5)
+    np.testing.assert_allclose(exact.predict_proba(x, preprocess=False), batch, atol=0.03)  # the default is quantized
 
 
 @needs_litert
@@ -163,7 +164,7 @@ def test_the_thread_count_travels_with_the_pickle():
     assert clf.threads == 2 and pickle.loads(pickle.dumps(Classifier())).threads is None
 
 
-def copy_bundle(tmp_path: Path, names=("model.keras", "metadata.json", "model.tflite")) -> Path:
+def copy_bundle(tmp_path: Path, names=("model.keras", "metadata.json", "model.tflite", "model-quantized.tflite")) -> Path:
     d = tmp_path / "weights"
     d.mkdir()
     for name in names:
@@ -192,7 +193,7 @@ def test_a_damaged_shipped_tflite_fails_its_sha256_check(tmp_path, damage):
         data = b""
     (d / "model.tflite").write_bytes(bytes(data))
     with pytest.raises(ValueError, match="SHA-256"):
-        Classifier.load(d / "model.keras")
+        Classifier.load(d / "model.keras", quantized=False)  # the default runs (and checks) the quantized file
 
 
 def test_malformed_metadata_beside_a_model_is_an_error(tmp_path):
@@ -201,10 +202,10 @@ def test_malformed_metadata_beside_a_model_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="malformed"):
         Classifier.load(d / "model.keras")
     meta = json.loads((bundled() / "metadata.json").read_text())
-    meta["tflite"] = "model.tflite"  # not an object
-    (d / "metadata.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="'tflite' must be an object"):
-        Classifier.load(d / "model.keras")
+    for key in ("tflite", "tflite_quantized") if litert_available() else ("tflite",):  # LiteRT reads the quantized one
+        (d / "metadata.json").write_text(json.dumps({**meta, key: "model.tflite"}))  # not an object
+        with pytest.raises(ValueError, match=f"'{key}' must be an object"):
+            Classifier.load(d / "model.keras", quantized=key == "tflite_quantized")
 
 
 # ----------------------------------------------------------------------------- the TFLite cache
@@ -456,12 +457,37 @@ def test_bundle_script_writes_verified_files(tmp_path):
     assert written["sha256"] == meta["sha256"]
     assert written["tflite"]["sha256"] == hashlib.sha256((dest / "model.tflite").read_bytes()).hexdigest()
     assert not (dest / "model.onnx").exists()  # stale file removed
-    assert sorted(p.name for p in dest.iterdir()) == ["metadata.json", "model.keras", "model.tflite"]
-    clf = Classifier.load(dest / "model.keras")
-    assert clf.backend == ("litert" if litert_available() else "tensorflow")
+    quantized = written["tflite_quantized"]
+    assert quantized["sha256"] == hashlib.sha256((dest / "model-quantized.tflite").read_bytes()).hexdigest()
+    assert quantized["method"] == "dynamic-range int8 weights (TFLite Optimize.DEFAULT)"
+    assert sorted(p.name for p in dest.iterdir()) == ["metadata.json", "model-quantized.tflite", "model.keras", "model.tflite"]
     x = strokes(5)
     expected = np.asarray(tiny_model(seed=9)(x[..., None].astype(np.float32)))
-    np.testing.assert_allclose(clf.predict_proba(x, preprocess=False), expected, atol=1e-5)
+    exact = Classifier.load(dest / "model.keras", quantized=False)
+    assert exact.backend == ("litert" if litert_available() else "tensorflow")
+    np.testing.assert_allclose(exact.predict_proba(x, preprocess=False), expected, atol=1e-5)
+    got = Classifier.load(dest / "model.keras").predict_proba(x, preprocess=False)  # quantized where LiteRT runs
+    np.testing.assert_allclose(got, expected, atol=0.01)
+    assert np.abs(got - expected).max() > 1e-6 or not litert_available()
+
+
+@pytest.mark.slow
+def test_bundle_script_without_quantized_removes_a_stale_quantized_file(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    saved(tiny_model(seed=9), run / "model.keras")
+    meta = {"file": "model.keras", "sha256": hashlib.sha256((run / "model.keras").read_bytes()).hexdigest()}
+    (run / "metadata.json").write_text(json.dumps(meta))
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "model-quantized.tflite").write_bytes(b"stale")
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "bundle_model.py"), str(run), "--dest", str(dest), "--no-quantized"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "tflite_quantized" not in json.loads((dest / "metadata.json").read_text())
+    assert sorted(p.name for p in dest.iterdir()) == ["metadata.json", "model.keras", "model.tflite"]
 
 
 def test_bundle_script_refuses_a_run_whose_model_fails_its_hash(tmp_path):

@@ -6,7 +6,10 @@ path, or a live ``keras.Model``), checks it once (file hashes, shapes, finite
 outputs, probabilities or logits) and turns MNIST-format batches into
 probabilities with one of the runtimes of :mod:`handdigits.runtime`:
 
-- a verified shipped ``.tflite`` runs on LiteRT for every batch size;
+- a verified shipped ``.tflite`` runs on LiteRT for every batch size: its
+  dynamic-range quantized twin (``"tflite_quantized"`` in ``metadata.json``)
+  when one is recorded and ``quantized`` is true (the default), else the
+  float32 one;
 - another ``.keras`` file runs through a compiled ``tf.function`` for batches
   and through a cached TFLite conversion (:mod:`handdigits.tflite_cache`) for
   up to :data:`SMALL_BATCH` images;
@@ -31,6 +34,7 @@ import numpy as np
 
 from .model_files import check_keras_model, keras_bytes, keras_from_bytes, load_keras, model_path, verified_tflite
 from .runtime import check_threads, convert_to_tflite, from_keras, from_tflite, litert_available
+from .validation import check_bool
 
 SMALL_BATCH = 16  # up to this many images go through the TFLite runtime when the Keras model runs the rest
 
@@ -45,17 +49,26 @@ class ModelAdapter:
         sha256: when given (unpickling), the SHA-256 the model file must have.
         threads: LiteRT threads (see :class:`handdigits.runtime.LiteRTRuntime`);
             ``None``: one for single images, every CPU for batches.
+        quantized: run the quantized ``.tflite`` when the metadata records one
+            and LiteRT is installed; ignored by other models.
+
+    Attributes:
+        runs_quantized: whether LiteRT runs the quantized ``.tflite``.
     """
 
-    def __init__(self, model=None, *, fast_path: bool = True, sha256: str | None = None, threads: int | None = None):
+    def __init__(self, model=None, *, fast_path: bool = True, sha256: str | None = None, threads: int | None = None,
+                 quantized: bool = True):
         self.metadata = None
         self.threads = check_threads(threads)
+        self.quantized = check_bool(quantized, "quantized")
+        self.runs_quantized = False
         self.what = "the Keras model"
         self.live = False  # True: the keras.Model is the caller's; always run it, never a snapshot
         self._fast_path = fast_path
         self._bundled = model is None
         self._keras = None  # the keras.Model; loaded on demand when LiteRT runs a shipped .tflite
         self._file = None  # the model file (Path or Traversable) it is loaded from
+        self._directory = None  # the directory of the model file and its metadata.json
         self._sha256 = None  # the model file's SHA-256: key of the TFLite cache, checked when unpickling
         self._lite = None if fast_path else False  # LiteRT runtime; None: not built yet; False: not used
         self._lite_only = False  # True: LiteRT runs every batch (a shipped .tflite)
@@ -85,11 +98,16 @@ class ModelAdapter:
                 f"{what} has SHA-256 {self._sha256}, not {expected} as when the classifier was pickled: "
                 "the model file differs in this process (another version or a replaced file)"
             )
+        self._directory = directory
+        if self._fast_path and litert_available():
+            quantized = verified_tflite(directory, self.metadata, "tflite_quantized") if self.quantized else None
+            lite = quantized if quantized is not None else verified_tflite(directory, self.metadata)
+            if lite is not None:
+                kind = "TFLite" if quantized is None else "quantized TFLite"
+                self._lite = from_tflite(lite, source=f"{what} ({kind})", threads=self.threads)  # checked: shapes, outputs
+                self._lite_only, self.runs_quantized = True, quantized is not None
+                return
         lite = verified_tflite(directory, self.metadata) if self._fast_path else None
-        if lite is not None and litert_available():
-            self._lite = from_tflite(lite, source=f"{what} (TFLite)", threads=self.threads)  # checked: shapes, outputs
-            self._lite_only = True
-            return
         self._keras = check_keras_model(load_keras(self._file, what))
         if lite is not None:  # no LiteRT: TensorFlow's interpreter runs the shipped .tflite for small batches
             self._lite = from_tflite(lite, source=f"{what} (TFLite)", threads=self.threads)
@@ -99,8 +117,8 @@ class ModelAdapter:
         if self.live:
             return (_from_keras_bytes, (keras_bytes(self.keras_model()), self.what))
         if self._bundled:
-            return (_reopen, (None, self._fast_path, self._sha256, self.threads))
-        return (_reopen, (str(self._file), self._fast_path, self._sha256, self.threads))
+            return (_reopen, (None, self._fast_path, self._sha256, self.threads, self.quantized))
+        return (_reopen, (str(self._file), self._fast_path, self._sha256, self.threads, self.quantized))
 
     # ------------------------------------------------------------------ running
 
@@ -147,10 +165,14 @@ class ModelAdapter:
 
     def _load_checked(self):
         model = check_keras_model(load_keras(self._file, self.what))
-        if self._lite:
+        lite = self._lite
+        if self.runs_quantized:  # the float32 twin must be the Keras model's exact conversion
+            data = verified_tflite(self._directory, self.metadata)
+            lite = None if data is None else from_tflite(data, source=f"{self.what} (TFLite)", threads=1)
+        if lite:
             from .tflite_cache import check_agreement
 
-            check_agreement(model, self._lite, self.what)
+            check_agreement(model, lite, self.what)
         return model
 
     def keras_model(self):
@@ -172,14 +194,21 @@ class ModelAdapter:
         return self._lite or None
 
     def tflite_bytes(self) -> bytes:
-        """The model as a TFLite flat buffer: the verified shipped or cached one, else a fresh conversion."""
-        lite = None if self.live else self.lite_runner()
+        """The model as a float32 TFLite flat buffer: the verified shipped or cached one, else a fresh conversion.
+
+        Never the quantized one, even when that runs: an export gives the model's exact answers.
+        """
+        if self.runs_quantized and not self.live:
+            data = verified_tflite(self._directory, self.metadata)
+            if data is not None:
+                return data
+        lite = None if self.live or self.runs_quantized else self.lite_runner()
         return lite.data if lite is not None else convert_to_tflite(self.keras_model())
 
 
-def _reopen(path, fast_path: bool, sha256: str | None, threads: int | None = None) -> ModelAdapter:
+def _reopen(path, fast_path: bool, sha256: str | None, threads: int | None = None, quantized: bool = True) -> ModelAdapter:
     """Unpickle a model carried by reference: the bundled model (``path`` None) or a ``.keras`` file."""
-    return ModelAdapter(path, fast_path=fast_path, sha256=sha256, threads=threads)
+    return ModelAdapter(path, fast_path=fast_path, sha256=sha256, threads=threads, quantized=quantized)
 
 
 def _from_keras_bytes(data: bytes, what: str) -> ModelAdapter:

@@ -84,13 +84,13 @@ def decide(raw, min_confidence: float | None = None, max_not_digit: float | None
     """``(N,)`` int64: the top digit, or :data:`REJECTED` where unreadable, below
     ``min_confidence`` or above ``max_not_digit`` (either may be ``None``: no limit)."""
     raw = _raw(raw)
-    labels = np.full(len(raw), REJECTED, dtype=np.int64)
-    ok = ~np.isnan(raw).any(axis=1)
-    labels[ok] = raw[ok, :NUM_DIGITS].argmax(axis=1)
+    labels = raw[:, :NUM_DIGITS].argmax(axis=1).astype(np.int64, copy=False)  # NaN rows: replaced below
+    rejected = np.isnan(raw).any(axis=1)
     if min_confidence is not None:
-        labels[ok & ~(confidence(raw) >= min_confidence)] = REJECTED
+        rejected |= ~(confidence(raw) >= min_confidence)
     if max_not_digit is not None:
-        labels[ok & ~(not_digit_proba(raw) <= max_not_digit)] = REJECTED
+        rejected |= ~(not_digit_proba(raw) <= max_not_digit)
+    labels[rejected] = REJECTED
     return labels
 
 

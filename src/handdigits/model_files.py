@@ -3,8 +3,8 @@
 - :func:`model_path`: a user's ``.keras`` path, checked, with its SHA-256 (the
   one recorded in a ``metadata.json`` beside it, after checking it, or the
   file's own);
-- :func:`verified_tflite`: the ``.tflite`` a ``metadata.json`` records, read
-  and checked against its SHA-256;
+- :func:`verified_tflite`: a ``.tflite`` a ``metadata.json`` records (the
+  float32 one, or the quantized one), read and checked against its SHA-256;
 - :func:`load_keras`: a ``.keras`` file loaded with ``safe_mode=True`` (never
   pickle), :func:`check_keras_model`: its input and output shapes;
 - :func:`keras_bytes` / :func:`keras_from_bytes`: a live ``keras.Model`` as the
@@ -21,16 +21,24 @@ from pathlib import Path
 from .runtime import OUTPUTS, SIZE
 
 
-def verified_tflite(directory, metadata) -> bytes | None:
-    """The ``.tflite`` recorded in ``metadata`` (``{"tflite": {"file", "sha256"}}``), checked; ``None`` if none."""
+TFLITE_ENTRIES = {"tflite": "TFLite model", "tflite_quantized": "quantized TFLite model"}
+
+
+def verified_tflite(directory, metadata, key: str = "tflite") -> bytes | None:
+    """The ``.tflite`` recorded in ``metadata[key]`` (``{"file", "sha256", ...}``), checked; ``None`` if none.
+
+    ``key`` is ``"tflite"`` (the float32 model) or ``"tflite_quantized"`` (its
+    dynamic-range quantized twin, written by ``scripts/bundle_model.py``).
+    """
     from .weights import read_verified, recorded_file
 
-    entry = (metadata or {}).get("tflite")
+    what = TFLITE_ENTRIES[key]
+    entry = (metadata or {}).get(key)
     if entry is None:
         return None
     if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("file", "sha256")):
-        raise ValueError(f"metadata.json in {directory}: 'tflite' must be an object with string 'file' and 'sha256'")
-    return read_verified(recorded_file(directory, entry, "tflite", "TFLite model"), entry["sha256"], "TFLite model")
+        raise ValueError(f"metadata.json in {directory}: '{key}' must be an object with string 'file' and 'sha256'")
+    return read_verified(recorded_file(directory, entry, key, what), entry["sha256"], what)
 
 
 def load_keras(model_file, what: str):

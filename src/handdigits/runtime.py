@@ -46,6 +46,7 @@ OUTPUTS = (10, 11)  # digits, or digits + "not a digit"
 CHUNK = 256  # images per call of the compiled TensorFlow function (fastest measured on CPU)
 LITE_CHUNK = 64  # images per LiteRT invocation for batches
 MAX_THREADS = 256  # the most LiteRT threads the ``threads`` option accepts
+QUANTIZED_METHOD = "dynamic-range int8 weights (TFLite Optimize.DEFAULT)"  # recorded in metadata.json
 
 
 def litert_available() -> bool:
@@ -278,16 +279,25 @@ def from_keras(model, *, source: str = "the Keras model") -> KerasRuntime:
     return KerasRuntime(model, source=source)
 
 
-def convert_to_tflite(model) -> bytes:
-    """A Keras model as a float32 TFLite flat buffer (TensorFlow's converter; takes seconds).
+def convert_to_tflite(model, *, quantized: bool = False) -> bytes:
+    """A Keras model as a TFLite flat buffer (TensorFlow's converter; takes seconds).
 
-    The result takes the model's own input shape with any batch size, so
-    :class:`LiteRTRuntime` can resize it for batches.
+    ``quantized=False``: float32, the model's exact answers.  ``quantized=True``:
+    dynamic-range quantization (``tf.lite.Optimize.DEFAULT`` without a
+    representative dataset): weights stored as int8, activations quantized per
+    call by LiteRT, input and output still float32; about a quarter of the size
+    and several times faster on CPU, with probabilities that differ slightly
+    (:data:`QUANTIZED_METHOD`).  Both conversions are deterministic: the same
+    model gives the same bytes.  The result takes the model's own input shape
+    with any batch size, so :class:`LiteRTRuntime` can resize it for batches.
     """
     import contextlib
     import io
 
     import tensorflow as tf
 
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if quantized:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
     with contextlib.redirect_stdout(io.StringIO()):  # Keras prints its export summary
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+        return converter.convert()

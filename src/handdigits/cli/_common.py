@@ -34,6 +34,9 @@ def add_image_command(sub, name: str, *, help: str, description: str, json_help:
     add_model_option(p)
     p.add_argument("--threads", type=threads_option, default=None, metavar="N",
                    help="LiteRT threads per call (default: one for a single image, every CPU for several)")
+    p.add_argument("--no-quantized", dest="quantized", action="store_false",
+                   help="run the float32 model (the Keras model's exact answers) instead of its quantized twin, "
+                        "about 4x slower per image (models without a quantized file always run float32)")
     return p
 
 
@@ -84,10 +87,11 @@ def expand_directories(names: list) -> list:
     return out
 
 
-def load_classifier(path, threads: int | None = None):
+def load_classifier(path, threads: int | None = None, quantized: bool = True):
     from ..classifier import Classifier
 
-    return Classifier.load(path, threads=threads) if path else Classifier(threads=threads)
+    options = {"threads": threads, "quantized": quantized}
+    return Classifier.load(path, **options) if path else Classifier(**options)
 
 
 def read_input(arg: str):
@@ -107,7 +111,7 @@ def read_inputs(args):
     """``(inputs, classifier)``: every IMG argument read, the classifier loaded only if one is usable."""
     inputs = [read_input(arg) for arg in args.images]
     usable = any(reason is None for *_, reason in inputs)
-    clf = load_classifier(args.model, getattr(args, "threads", None)) if usable else None
+    clf = load_classifier(args.model, args.threads, quantized=args.quantized) if usable else None
     return inputs, clf
 
 

@@ -40,9 +40,22 @@ def _fast_inverted(a: np.ndarray) -> bool:
 
 def _light_background(g: np.ndarray) -> bool:
     """Whether a 28×28 [0, 1] image is dark ink on light paper: its median lies above the
-    mid-point of its 1st and 99th percentiles."""
-    low, high = np.percentile(g, [1, 99])  # one call: the same values as two, in half the time
-    return bool(np.median(g) > 0.5 * (low + high))
+    mid-point of its 1st and 99th percentiles.
+
+    The percentiles (numpy's default, linear between order statistics) and the
+    median are read off one sort: ``np.percentile`` and ``np.median`` cost ten
+    times more here, and this test runs on every MNIST-format input.
+    """
+    s = np.sort(g, axis=None)
+    n = s.size
+    low, high = (_order_statistic(s, q * (n - 1)) for q in (0.01, 0.99))
+    return bool(0.5 * (s[(n - 1) // 2] + s[n // 2]) > 0.5 * (low + high))
+
+
+def _order_statistic(s: np.ndarray, position: float) -> float:
+    """The sorted values ``s`` interpolated linearly at fractional ``position``."""
+    i = min(int(position), s.size - 2)
+    return float(s[i] + (s[i + 1] - s[i]) * (position - i))
 
 
 def _looks_like_mnist(g: np.ndarray) -> bool:
@@ -55,7 +68,7 @@ def _looks_like_mnist(g: np.ndarray) -> bool:
     those into MNIST's 20-px box only blurs them: on the partial EMNIST test set
     the bundled model made 2 errors after it, 1 on the images as they are.
     """
-    if (g < 0.05).mean() < 0.5:
+    if np.count_nonzero(g < 0.05) * 2 < g.size:  # under half the pixels dark
         return False
     ink = g > 0.1
     rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))

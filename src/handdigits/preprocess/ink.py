@@ -11,6 +11,7 @@ from .polarity import _border_surface, _border_values, _brighter_ink
 
 _THUMB_MAX = 64  # longer side of the paper-colour thumbnail
 _FILLS = 0.8  # ink spanning this fraction of the frame: a tight crop, thick strokes possible
+_FILL_SHARE = 0.12  # ... and covering this share of its pixels (thick strokes; a photo's shadows and lines cover less)
 _PAGE_MIN = 64  # the light's plane is tried in photos of a page (both sides this long), not in digit-sized crops
 
 
@@ -76,10 +77,11 @@ def _ink_strength(x: np.ndarray) -> np.ndarray:
     (without it, a dim photo kept up to 0.06 of false ink along its bright
     edge, and faint digits were lost in that "noise"); a shadow is no plane,
     and a digit-sized crop's border is mostly ink.  Only when the ink spans
-    ``_FILLS`` of the frame's height or width (a tight crop, where a marker's
-    strokes can be as wide as the opening) is the wider estimate (50 %) used
-    near the ink, so thick strokes are not hollowed; elsewhere it would take a
-    shadow's dark side for ink.
+    ``_FILLS`` of the frame's height or width and covers ``_FILL_SHARE`` of
+    its pixels (a tight crop, where a marker's strokes can be as wide as the
+    opening) is the wider estimate (50 %) used
+    near the ink, so thick strokes are not hollowed (:func:`_tight_crop`);
+    elsewhere it would take a shadow's dark side for ink.
     """
     thumbs = _thumbnail(x)
     paper, plane = _smooth_paper(thumbs, 0.25, False), False
@@ -91,8 +93,7 @@ def _ink_strength(x: np.ndarray) -> np.ndarray:
     local = _strength(x, _upsize(paper, x.shape))  # follows shadows; hollows out thick strokes
     h, w = local.shape
     strong = local > 0.5 * float(local.max())
-    box = _bbox(strong)
-    if box is None or (box[3] - box[1] < _FILLS * h and box[2] - box[0] < _FILLS * w):
+    if not _tight_crop(strong):
         return local  # a digit inside a larger frame: its strokes are far narrower than the opening
     wide = _strength(x, _upsize(_smooth_paper(thumbs, 0.5, plane), x.shape))  # keeps thick strokes whole
     g = int(np.ceil(max(h, w) / _THUMB_MAX))
@@ -100,6 +101,21 @@ def _ink_strength(x: np.ndarray) -> np.ndarray:
     near = _rank(seed, max(3, int(0.25 * max(seed.shape)) | 1), np.max) > 0  # within a stroke's reach of ink
     near = np.repeat(np.repeat(near, g, 0), g, 1)[:h, :w]
     return np.where(near, wide, local)
+
+
+def _tight_crop(strong: np.ndarray) -> bool:
+    """Whether the strong ink spans ``_FILLS`` of the frame's height or width and covers ``_FILL_SHARE`` of it.
+
+    Both hold in a tight crop of thick strokes (its strong ink covered 10-65 %
+    of the pixels in ``realworld/tight-crop``).  In photos, a shadow's edge or
+    ruling lines often span the frame too, but cover a few per cent: there the
+    wide estimate took the shadow's dark side and the space between close
+    strokes for ink (digits read as blobs).
+    """
+    box = _bbox(strong)
+    if box is None or (box[3] - box[1] < _FILLS * strong.shape[0] and box[2] - box[0] < _FILLS * strong.shape[1]):
+        return False
+    return float(strong.mean()) >= _FILL_SHARE
 
 
 def _strength(x: np.ndarray, paper: np.ndarray) -> np.ndarray:

@@ -4,8 +4,9 @@ The image is reduced to at most :data:`WORK_MAX` pixels on its longer side,
 its polarity, paper colour and ink strength found like a single digit's
 (:mod:`handdigits.preprocess`); hysteresis keeps the faint parts of strokes
 connected to clear ink, and printed ruling and grid lines (faint ones too) are
-removed where no stroke crosses them (:func:`_long_lines`), the paper's level
-and noise then measured without them.
+removed where no stroke crosses them (:func:`_long_lines`) and where the ink on
+them is no stronger than their print (:func:`_line_ink_threshold`), the paper's
+level and noise then measured without them.
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ def _ink_of(x: np.ndarray, f: int):
     # not find_rulings: it takes a long stroke of one digit in a line for a ruling.  Faint lines are looked for
     # too: on small squared paper the grid is so dense that it raises the paper's median and noise
     rulings = _long_lines(loose) | _long_lines(s > med + 0.5 * sd)
-    removed = _pre._grow(rulings) if rulings.any() else None
+    removed = None
+    if rulings.any():
+        pen = s > _line_ink_threshold(s, rulings, loose, sd)  # a pen darker than the printed lines stays, even on one
+        rulings &= ~pen
+        removed = _pre._grow(rulings) & ~pen
     if removed is not None:
         # printed lines over much of the page inflate the noise estimate: the paper's level without them
         med, sd = _paper_level(s[~removed])
@@ -101,8 +106,8 @@ def _ink_of(x: np.ndarray, f: int):
     strong[labels[s > t] + 1] = True
     strong[0] = False
     fg = strong[labels + 1]
-    if removed is not None:  # reconnect strokes cut where they cross a removed line: ink above and below
-        gap = removed & _near(fg, 4, +1) & _near(fg, 4, -1)
+    if removed is not None:  # reconnect strokes cut where they cross a removed line: ink on both sides of it
+        gap = removed & (_near(fg, 4, +1) & _near(fg, 4, -1) | (_near(fg.T, 4, +1) & _near(fg.T, 4, -1)).T)
         fg |= gap
         s = np.where(gap, s0, s)
     if not fg.any() or fg.all():
@@ -115,6 +120,22 @@ def _ink_of(x: np.ndarray, f: int):
     hi = max(ink_level, lo + 1e-6)
     v = np.clip((s - lo) / (hi - lo), 0.0, 1.0)
     return v, fg, f
+
+
+def _line_ink_threshold(s: np.ndarray, rulings: np.ndarray, loose: np.ndarray, sd: float) -> float:
+    """Ink strength above which a pixel on a printed line is pen ink, not the line (``inf``: none is).
+
+    Pen ink covers a printed line where a stroke crosses it or runs along it
+    (a 1 drawn on a grid line), and pens are usually darker than the light
+    print of rulings: the threshold is halfway from the line's core (the 90th
+    percentile of its pixels) to the ink's strength (the 90th percentile off
+    the lines).  When the two are closer than 4 times the paper's noise ``sd``
+    (a pencil as faint as the lines), nothing on a line is taken for ink.
+    """
+    core = float(np.quantile(s[rulings], 0.9))
+    off = s[loose & ~rulings]
+    top = float(np.quantile(off, 0.9)) if off.size else core
+    return 0.5 * (core + top) if top - core >= 4.0 * sd else np.inf
 
 
 def _paper_level(s: np.ndarray) -> tuple[float, float]:
