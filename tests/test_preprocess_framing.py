@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageDraw, ImageFilter
 
 from handdigits.preprocess import to_mnist, trace
@@ -81,11 +84,6 @@ def test_reframe_brings_an_emnist_like_framing_back_to_mnists():
 
 
 # ----------------------------------------------------------------------------- polarity of 28×28 inputs
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra.numpy import arrays  # noqa: E402
-
 
 @settings(max_examples=200, deadline=None)
 @given(arrays(np.float32, (28, 28), elements=st.floats(0, 1, width=32)))

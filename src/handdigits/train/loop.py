@@ -158,10 +158,6 @@ def build_network(recipe: Recipe, classes: int, steps: int):
     return net, keras.optimizers.Adam(schedule)
 
 
-def classes_of(data: DataSpec) -> int:
-    return data.classes
-
-
 def fit(recipe: Recipe, data: DataSpec, sets, distribution, output: Path, verbose):
     """Train with ``Model.fit`` under ``distribution``; returns the uncompiled network and an :class:`Outcome`."""
     import keras
@@ -174,7 +170,7 @@ def fit(recipe: Recipe, data: DataSpec, sets, distribution, output: Path, verbos
     replicas = int(distribution.num_replicas_in_sync)
     log(f"strategy {recipe.strategy}: {replicas} replica(s)")
     with distribution.scope():
-        net, optimizer = build_network(recipe, classes_of(data), int(np.ceil(len(xt) / recipe.batch_size)))
+        net, optimizer = build_network(recipe, data.classes, int(np.ceil(len(xt) / recipe.batch_size)))
         net.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     resume_log = resume_log_callback(keras, output / "log.csv")
     callbacks = [
@@ -244,7 +240,7 @@ def run_metadata(recipe: Recipe, data: DataSpec, options: RunOptions, sets, net,
             "description": models.description(recipe.model),
             "parameters": int(net.count_params()),
             "input": provenance.INPUT,
-            "classes": classes_of(data),
+            "classes": data.classes,
         },
         "data": {**info, "train_n": int(len(xt)), "validation_n": int(len(validation[0])), "limit": data.limit,
                  "verified": data.verify},

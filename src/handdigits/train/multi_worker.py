@@ -32,7 +32,7 @@ import numpy as np
 
 from ..assembly import DataSpec
 from . import provenance
-from .loop import Outcome, build_network, classes_of, run_metadata, start_tensorflow
+from .loop import Outcome, build_network, run_metadata, start_tensorflow
 from .pipeline import make_dataset
 from .provenance import log
 from .settings import Recipe, RunOptions, claim_output
@@ -130,7 +130,7 @@ def fit_multi_worker(recipe: Recipe, data: DataSpec, sets, distribution, worker,
 
     batches = iter(distribution.distribute_datasets_from_function(shard))
     with distribution.scope():
-        net, optimizer = build_network(recipe, classes_of(data), steps)
+        net, optimizer = build_network(recipe, data.classes, steps)
         optimizer.build(net.trainable_variables)
     step = train_step(distribution, net, optimizer, recipe.batch_size)
     show = worker.is_chief and verbose != 0
@@ -139,7 +139,7 @@ def fit_multi_worker(recipe: Recipe, data: DataSpec, sets, distribution, worker,
         verbose=verbose if show else 0, epochs=recipe.epochs, steps=steps,
     )
     _run_epochs(callbacks, step, batches, recipe.epochs, steps)
-    plain = models_copy(net, recipe, classes_of(data))
+    plain = models_copy(net, recipe, data.classes)
     outcome = Outcome(recipe.epochs, 0, replicas, augmentation.get_config() if augmentation else None,
                       workers=worker.workers)
     return plain, outcome
