@@ -5,12 +5,13 @@ every variant alike), timing each call by wall clock and by process CPU time
 (which counts LiteRT's worker threads, and not other processes' work):
 
 1. ``Classifier(...).predict(x)``, ``x`` one 28×28 uint8 MNIST test image
-   (preprocessing on): the default (the quantized model, one thread) and the
-   float32 model (``quantized=False``) side by side, then ``threads=T`` for 2 up
-   to the number of CPUs: p50/p90 wall, p50 CPU, and p50 as a ratio to the
-   0.3 ms target of issue #13, and the float32 model's p50 as a ratio to the
+   (preprocessing on): the default (the quantized model; two threads where two
+   CPUs are usable), ``threads=1`` and the float32 model (``quantized=False``)
+   side by side, then ``threads=T`` for 3 up to the number of usable CPUs:
+   p50/p90 wall, p50 CPU, and p50 as a ratio to the 0.3 ms target of issue
+   #13, and the float32 model's p50 and one thread's as ratios to the
    default's;
-2. the default's parts: the LiteRT ``invoke`` alone (one thread, input set once), the
+2. the default's parts: the LiteRT ``invoke`` alone (the default's threads, input set once), the
    preprocessing (``handdigits.inputs.prepare``: checks and the MNIST fast
    path) alone and timed in place inside ``predict`` (where it runs after an
    ``invoke`` has emptied the caches), and the rest (argument checks, the
@@ -26,12 +27,16 @@ every variant alike), timing each call by wall clock and by process CPU time
 
 Usage::
 
-    python benchmarks/single_predict.py [--rounds 5] [--calls 400] [--data-dir DIR]
+    python benchmarks/single_predict.py [--rounds 5] [--calls 400] [--data-dir DIR] [--busy N]
+
+``--busy N`` keeps N other processes spinning on the CPU while it measures:
+what the thread counts do on a machine whose cores are taken.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -102,11 +107,11 @@ def print_parts(times: dict, inside: tuple[list[float], list[float]]) -> None:
     """The default predict's parts (p50 wall and CPU): invoke, preprocessing (alone and in place), the rest."""
     total = [p(v, 50) for v in times[""]]
     rows = {
-        "LiteRT invoke (quantized), alone": [p(v, 50) for v in times["invoke alone"]],
+        "LiteRT invoke (default), alone": [p(v, 50) for v in times["invoke alone"]],
         "preprocessing, alone": [p(v, 50) for v in times["preprocessing"]],
         "preprocessing, inside predict": [p(v, 50) for v in inside],
     }
-    invoke, pre = rows["LiteRT invoke (quantized), alone"], rows["preprocessing, inside predict"]
+    invoke, pre = rows["LiteRT invoke (default), alone"], rows["preprocessing, inside predict"]
     rows["the rest (predict - both)"] = [t - i - q for t, i, q in zip(total, invoke, pre)]
     print("\nparts of the default predict (p50, ms)      wall            CPU")
     for label, (wall, cpu) in rows.items():
@@ -155,7 +160,7 @@ def print_arithmetic(macs: int | None, invoke_cpu_ms: dict) -> None:
               f"the target needs {needed / rate:.1f}× this)")
 
 
-def interpreters(data: bytes) -> dict:
+def interpreters(data: bytes, threads: int = 1) -> dict:
     """LiteRT interpreters of the model with the options compared, input allocated for one image."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
@@ -169,7 +174,7 @@ def interpreters(data: bytes) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # preserve_all_tensors: "intended for debugging purposes only"
         for name, kwargs in options.items():
-            made[name] = Interpreter(model_content=data, num_threads=1, **kwargs)
+            made[name] = Interpreter(model_content=data, num_threads=threads, **kwargs)
             made[name].allocate_tensors()
     return made
 
@@ -198,8 +203,10 @@ def print_predict(times: dict, classifiers: dict, args) -> None:
         p50, p90, cpu50 = p(wall, 50), p(wall, 90), p(cpu, 50)
         label = f"Classifier({name}).predict" + (" (default)" if not name else "")
         print(f"  {label:38s} {p50:8.3f}  {p90:8.3f} {cpu50:8.3f}  {p50 / TARGET_MS:8.2f}×")
-    (qw, qc), (fw, fc) = ([p(v, 50) for v in times[k]] for k in ("", "quantized=False"))
-    print(f"  float32 / default (quantized): {fw / qw:.2f}× wall, {fc / qc:.2f}× CPU; default p50 {qw:.3f} ms wall, "
+    (qw, qc), (fw, fc), (ow, oc) = ([p(v, 50) for v in times[k]] for k in ("", "quantized=False", "threads=1"))
+    print(f"  float32 / default: {fw / qw:.2f}× wall, {fc / qc:.2f}× CPU; threads=1 / default: {ow / qw:.2f}× wall, "
+          f"{oc / qc:.2f}× CPU")
+    print(f"  default p50 {qw:.3f} ms wall, "
           f"{qc:.3f} ms CPU: {'meets' if qw <= TARGET_MS else 'misses'} the {TARGET_MS} ms target by wall clock, "
           f"{'meets' if qc <= TARGET_MS else 'misses'} it by CPU time")
 
@@ -210,16 +217,35 @@ def main(argv=None) -> int:
     parser.add_argument("--calls", type=int, default=400, help="calls per variant and round (default: 400)")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--no-options", action="store_true", help="skip the LiteRT options table")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="keep N processes spinning on the CPU while measuring (default: 0)")
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.calls < 1:
-        parser.error("--rounds and --calls must be >= 1")
+    if args.rounds < 1 or args.calls < 1 or args.busy < 0:
+        parser.error("--rounds and --calls must be >= 1, --busy >= 0")
+    spinners = [multiprocessing.Process(target=spin, daemon=True) for _ in range(args.busy)]
+    for proc in spinners:
+        proc.start()
+    try:
+        return measure(args)
+    finally:
+        for proc in spinners:
+            proc.terminate()
+
+
+def spin() -> None:
+    """Keep one CPU busy until terminated (``--busy``)."""
+    while True:
+        pass
+
+
+def measure(args) -> int:
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from predict import load_images  # the MNIST test set, else the bundled samples
 
     from handdigits import Classifier
     from handdigits.inputs import prepare
-    from handdigits.runtime import litert_available
+    from handdigits.runtime import SINGLE_THREADS, litert_available, usable_cpus
     from handdigits.weights import bundled
 
     if not litert_available():
@@ -228,30 +254,35 @@ def main(argv=None) -> int:
 
     images, source = load_images(args.data_dir)
     images = list(images[:200])
-    cpus = os.cpu_count() or 1
-    print(f"images: {source}; cpus: {cpus}; load average {os.getloadavg()[0]:.1f} at the start")
+    cpus = usable_cpus()
+    default_threads = min(SINGLE_THREADS, cpus)
+    print(f"images: {source}; usable cpus: {cpus}; {args.busy} spinning processes beside; "
+          f"load average {os.getloadavg()[0]:.1f} at the start")
 
-    options = {"": {}, "quantized=False": {"quantized": False}}  # the default (quantized, one thread), float32
-    options.update({f"threads={t}": {"threads": t} for t in range(2, cpus + 1)[:3]})
+    options = {"": {}, "threads=1": {"threads": 1}, "quantized=False": {"quantized": False}}
+    options.update({f"threads={t}": {"threads": t} for t in range(3, cpus + 1)[:2]})
     classifiers = {name: Classifier(**kwargs) for name, kwargs in options.items()}
     for clf in classifiers.values():  # warm up (first-call allocations)
         timed(clf.predict, images, 50)
     made = interpreters((bundled() / "model-quantized.tflite").read_bytes())
     single = made["default (XNNPACK), 1 thread"]
     exact = interpreters((bundled() / "model.tflite").read_bytes())["default (XNNPACK), 1 thread"]
+    default_invoke = interpreters((bundled() / "model-quantized.tflite").read_bytes(), threads=default_threads)
+    default_invoke = default_invoke["default (XNNPACK), 1 thread"]
     x = images[0][None, :, :, None].astype(np.float32)
-    for it in (single, exact):
+    for it in (single, exact, default_invoke):
         it.set_tensor(it.get_input_details()[0]["index"], x)
 
     variants = {name: clf.predict for name, clf in classifiers.items()}
-    variants["invoke alone"] = lambda _: single.invoke()
+    variants["invoke alone"] = lambda _: default_invoke.invoke()
+    variants["invoke alone, 1 thread"] = lambda _: single.invoke()
     variants["invoke alone, float32"] = lambda _: exact.invoke()
     variants["preprocessing"] = lambda image: prepare(image, True, "raise")
     times = interleaved(variants, images, args.rounds, args.calls)
     print_predict(times, classifiers, args)
     print_parts(times, prepare_inside(classifiers[""], images, args.rounds * args.calls))
 
-    invokes = {"quantized": p(times["invoke alone"][1], 50), "float32": p(times["invoke alone, float32"][1], 50)}
+    invokes = {"quantized": p(times["invoke alone, 1 thread"][1], 50), "float32": p(times["invoke alone, float32"][1], 50)}
     print_arithmetic(multiply_accumulates(exact), invokes)
     if not args.no_options:
         print_options(made, x, args.rounds, max(50, args.calls // 4))

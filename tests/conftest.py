@@ -67,11 +67,12 @@ def _private_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def fresh_python():
-    """``run(code)``: run Python ``code`` in a fresh interpreter (the test fails on a non-zero exit) and
-    return the JSON value printed on its last line (e.g. which heavy modules got imported)."""
+    """``run(code, *args)``: run Python ``code`` in a fresh interpreter with ``sys.argv[1:] == args`` (the
+    test fails on a non-zero exit) and return the JSON value printed on its last line (e.g. which heavy
+    modules got imported)."""
 
-    def run(code: str):
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    def run(code: str, *args: str):
+        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, f"subprocess failed ({proc.returncode}):\n{proc.stderr}"
         return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -118,3 +118,34 @@ def test_light_background_known_answers():
     assert not _light_background(half)
     half.flat[392] = 1.0
     assert _light_background(half)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["0", "7"]), st.integers(18, 24), st.booleans())
+def test_uint8_and_float_copies_of_a_28x28_image_take_the_same_path(seed, kind, height, dark_on_light):
+    """The fast path tests 8-bit levels: a uint8 image and its float32 copy in [0, 1] give the same answer
+    (the uint8 one is never converted to float), including the noise-speckled ones it refuses."""
+    img = emnist_like(kind, height)
+    rng = np.random.default_rng(seed)
+    speckled = np.clip(img.astype(int) + rng.integers(0, 40, img.shape) * (rng.random(img.shape) < 0.3), 0, 255)
+    for u in (img, speckled.astype(np.uint8)):
+        u = 255 - u if dark_on_light else u
+        a, b = trace(u), trace(u.astype(np.float32) / 255.0)
+        assert a.path == b.path and a.inverted == b.inverted
+        np.testing.assert_array_equal(a.output, b.output)
+
+
+def test_fast_path_levels_for_background_and_ink():
+    """Background is below 13 of 255 (0.05) and ink above 25 (0.1): a digit on a background of 12 stays
+    as it is, on 13 it is not in MNIST form (reframed), and a 25-level halo is not counted as ink."""
+    img = emnist_like("0", 20)
+    on12 = np.maximum(img, 12)
+    np.testing.assert_array_equal(to_mnist(on12), on12)
+    assert trace(np.maximum(img, 13)).path != "fast"
+    halo = img.copy()
+    halo[1, :] = 25  # the rim: not ink at 25, so the digit still leaves its 1-px rim empty
+    halo[:, 26] = 25
+    assert trace(halo).path == "fast"
+    halo[1, 14] = 26
+    halo[0, 14] = 26  # ink on the edge: not framed
+    assert trace(halo).path != "fast"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handdigits.preprocess import BlankImageError, paper_polarity, to_mnist, trace
+from handdigits.preprocess import BlankImageError, paper_polarity, photo, to_mnist, trace
 from handdigits.realworld import load
 
 
@@ -52,3 +52,48 @@ def test_tight_crops_on_white_paper_are_not_flipped_by_the_stroke_test(real_data
     images, labels = load("realworld/tight-crop", n=i + 1, seed=0, data_dir=real_data_dir)
     t = trace(images[i])
     assert t.inverted and t.error is None
+
+
+def first_threshold_only(s, loose, med, sd, found):
+    """A stand-in for ``photo._out_of_shadow`` that keeps the first threshold's digit (the code before it)."""
+    return found
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("family, i", [("notebook", 103), ("notebook", 131), ("shadow", 27), ("shadow", 73)])
+def test_a_shadow_covering_much_of_the_page_stays_out_of_the_digit(real_data_dir, monkeypatch, family, i):
+    """When much of a photo stands out from the paper (a shadow's dark side), the ink threshold is also set
+    from the strokes' own level: the kept box shrinks to the digit (the threshold from the 90th percentile
+    alone kept the shadow, a box 2.3-6 times larger, and the digit came out as a blob)."""
+    images, labels = load(f"realworld/{family}", n=i + 1, seed=0, data_dir=real_data_dir)
+    t = trace(images[i])
+    h, w = images[i].shape[:2]
+    x0, y0, x1, y1 = t.box
+    assert t.error is None and (x1 - x0) * (y1 - y0) < 0.2 * h * w  # a digit's box, not the shadow's
+    assert 0.2 < (x1 - x0) / (y1 - y0) < 1.2  # upright, as a handwritten 3 or 4 is
+    monkeypatch.setattr(photo, "_out_of_shadow", first_threshold_only)
+    old = trace(images[i]).box
+    assert (old[2] - old[0]) * (old[3] - old[1]) > 2 * (x1 - x0) * (y1 - y0)
+
+
+@pytest.mark.data
+def test_the_stricter_threshold_never_accepts_an_empty_page_the_first_refused(real_data_dir, monkeypatch):
+    images, labels = load("realworld/empty", n=40, seed=1, data_dir=real_data_dir)
+    refused = [trace(a).error is not None for a in images]
+    monkeypatch.setattr(photo, "_out_of_shadow", first_threshold_only)
+    refused_first = [trace(a).error is not None for a in images]
+    assert sum(refused) >= 30 and refused == refused_first
+
+
+@pytest.mark.parametrize("i", [3, 117])
+def test_scans_and_crops_keep_the_first_threshold(monkeypatch, i):
+    """Upscaled 8×8 scans (28×28 and 64×64 here) have their digit over much of the frame: the stricter
+    threshold, meant for shadows in photos of a page, thinned their strokes (14 → 18 errors of 300)."""
+    pytest.importorskip("sklearn")
+    images, _ = load("realworld/grey8", n=i + 1, seed=0)  # scikit-learn's digits: no MNIST needed
+    assert min(images[i].shape[:2]) < photo._SHADOW_MIN_SIDE
+    kept = to_mnist(images[i])
+    monkeypatch.setattr(photo, "_SHADOW_MIN_SIDE", 0)
+    assert not np.array_equal(to_mnist(images[i]), kept)  # the rule would change this image ...
+    monkeypatch.setattr(photo, "_out_of_shadow", first_threshold_only)
+    np.testing.assert_array_equal(to_mnist(images[i]), kept)  # ... and the first threshold gives what it keeps

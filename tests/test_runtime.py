@@ -124,16 +124,19 @@ def test_thread_counts_give_the_default_answers_for_single_images_and_batches(th
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through Linux's /proc")
 def test_the_thread_count_reaches_litert(fresh_python):
     code = (
-        "import json, os\n"
+        "import json, os, sys\n"
         "import numpy as np\n"
         "from handdigits import Classifier\n"
+        "if sys.argv[1:] == ['one']: os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:1])\n"
         "count = lambda: len(os.listdir('/proc/self/task'))\n"
         "x = np.zeros((28, 28), np.uint8); x[5:23, 12:16] = 255\n"
-        "start = count(); Classifier().predict(x); default = count()\n"
+        "start = count(); clf = Classifier(); clf.predict(x); default = count()\n"
         "keep = Classifier(threads=3); keep.predict(x)\n"
-        "print(json.dumps({'default': default - start, 'three': count() - default}))\n"
+        "print(json.dumps({'default': default - start, 'three': count() - default, 'cpus': len(os.sched_getaffinity(0))}))\n"
     )
-    assert fresh_python(code) == {"default": 0, "three": 2}  # the calling thread and 0 / 2 workers
+    seen = fresh_python(code)  # the calling thread and 1 (2 where two CPUs are usable, else 1) / 2 workers
+    assert seen == {"default": 1 if seen["cpus"] >= 2 else 0, "three": 2, "cpus": seen["cpus"]}
+    assert fresh_python(code, "one") == {"default": 0, "three": 2, "cpus": 1}  # one usable CPU: one thread
 
 
 @pytest.mark.parametrize("threads, error", [(0, ValueError), (-2, ValueError), (10**6, ValueError),

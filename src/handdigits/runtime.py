@@ -46,6 +46,7 @@ OUTPUTS = (10, 11)  # digits, or digits + "not a digit"
 CHUNK = 256  # images per call of the compiled TensorFlow function (fastest measured on CPU)
 LITE_CHUNK = 64  # images per LiteRT invocation for batches
 MAX_THREADS = 256  # the most LiteRT threads the ``threads`` option accepts
+SINGLE_THREADS = 2  # LiteRT threads for single images by default (where two CPUs are usable)
 QUANTIZED_METHOD = "dynamic-range int8 weights (TFLite Optimize.DEFAULT)"  # recorded in metadata.json
 
 
@@ -159,6 +160,14 @@ class _Engine:
         return self.interpreter.get_tensor(self.output)  # a copy already: later calls leave it as it is
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the platform has one), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS and Windows have no sched_getaffinity
+        return max(1, os.cpu_count() or 1)
+
+
 def check_threads(threads) -> int | None:
     """The ``threads`` option: ``None`` (the defaults of :class:`LiteRTRuntime`) or an integer >= 1."""
     from .validation import check_int
@@ -171,11 +180,14 @@ class LiteRTRuntime(Runtime):
 
     Single images run on one interpreter, batches on a second one whose input
     is resized to ``LITE_CHUNK`` images.  ``threads=None`` (default) gives the
-    single-image interpreter one thread (the least CPU time per image, and the
-    lowest latency when other processes keep the cores busy) and the batch
-    interpreter every CPU; an integer gives both that many threads (more can
-    lower single-image latency only where cores are idle:
-    ``benchmarks/single_predict.py`` measures it).  The thread count never
+    single-image interpreter :data:`SINGLE_THREADS` threads (fewer where the
+    process may use fewer CPUs: :func:`usable_cpus`) and the batch interpreter
+    every usable CPU; an integer gives both that many threads.  A second thread
+    cuts a single image's latency by about a quarter where a core is idle, and
+    costs about 40 % more CPU time per image; ``threads=1`` gives the least CPU
+    time and the steadiest latency where other processes keep every core busy,
+    as a pool of one worker per core does (``benchmarks/single_predict.py``
+    measures both).  The thread count never
     changes the outputs.
     """
 
@@ -188,7 +200,7 @@ class LiteRTRuntime(Runtime):
         self.data = bytes(data)
         self.threads = check_threads(threads)
         try:
-            self._single = _Engine(self.data, threads=self.threads or 1)
+            self._single = _Engine(self.data, threads=self.threads or min(SINGLE_THREADS, usable_cpus()))
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"cannot load the TFLite model {source}: {exc}") from exc
         self._batch = None
@@ -199,7 +211,7 @@ class LiteRTRuntime(Runtime):
         if self._batch is None:
             with self._batch_lock:
                 if self._batch is None:
-                    self._batch = _Engine(self.data, threads=self.threads or max(1, os.cpu_count() or 1))
+                    self._batch = _Engine(self.data, threads=self.threads or usable_cpus())
         return self._batch
 
     def _probe(self, probe: np.ndarray) -> np.ndarray:

@@ -24,10 +24,10 @@ def _grow(mask: np.ndarray) -> np.ndarray:
 
 
 def _centre_of_mass(g: np.ndarray) -> tuple[float, float]:
-    total = g.sum()
-    cy = (g.sum(1) * np.arange(g.shape[0])).sum() / total
-    cx = (g.sum(0) * np.arange(g.shape[1])).sum() / total
-    return float(cy), float(cx)
+    """(row, column) of a 2-D array's centre of mass (its values as masses; any numeric dtype)."""
+    rows, cols = g.sum(1, dtype=np.float64), g.sum(0, dtype=np.float64)
+    total = rows.sum()
+    return float(rows @ np.arange(rows.size) / total), float(cols @ np.arange(cols.size) / total)
 
 
 def _resize(g: np.ndarray, size: tuple[int, int], resample) -> np.ndarray:

@@ -17,49 +17,77 @@ STROKE_TARGET_THICK = 2.8  # very thick strokes are thinned to about this
 
 
 def _as_mnist(a: np.ndarray) -> np.ndarray | None:
-    """The image itself when it is a 28×28 grey image already in MNIST form, else None."""
+    """The image itself (as a new uint8 array, white ink on black) when it is a 28×28 grey image already in
+    MNIST form, else None."""
+    u = _grey8(a)
+    if u is None:
+        return None
+    u = 255 - u if _light_background(u) else u.copy()
+    return u if _looks_like_mnist(u) else None
+
+
+def _grey8(a: np.ndarray) -> np.ndarray | None:
+    """A 28×28 grey image as (28, 28) uint8 levels (a view of a uint8 input), else None.
+
+    Grey stored as RGB (or opaque RGBA) gives its first channel.  Other dtypes
+    are scaled as :func:`~handdigits.preprocess.decode._to_unit` scales them and
+    rounded to 8 bits, the precision of the 28×28 that comes out.  The fast
+    path's tests run on these levels: a uint8 array, the common case, is never
+    copied to float.
+    """
     if a.shape[:2] != (MNIST_SIZE, MNIST_SIZE):
         return None
-    if a.ndim == 3 and a.shape[2] != 1:  # grey stored as RGB (or opaque RGBA): its first channel
+    if a.ndim == 3 and a.shape[2] != 1:
         if a.shape[2] == 4 and a[..., 3].min() != a[..., 3].max():
             return None
         if not (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 0], a[..., 2])):
             return None
-        a = a[..., :1]
-    g = _to_unit(a).reshape(MNIST_SIZE, MNIST_SIZE).astype(np.float64)
-    if _light_background(g):
-        g = 1.0 - g
-    if not _looks_like_mnist(g):
-        return None
-    return np.rint(g * 255.0).astype(np.uint8)
+    a = a[..., 0] if a.ndim == 3 else a
+    if a.dtype == np.uint8:
+        return a
+    return np.rint(_to_unit(a) * 255.0).astype(np.uint8)
 
 
 def _fast_inverted(a: np.ndarray) -> bool:
-    return _light_background(_to_unit(a[..., :1] if a.ndim == 3 else a).reshape(MNIST_SIZE, MNIST_SIZE))
+    """Whether :func:`_as_mnist` inverts ``a`` (a 28×28 grey image)."""
+    return _light_background(_grey8(a))
 
 
 def _light_background(g: np.ndarray) -> bool:
-    """Whether a 28×28 [0, 1] image is dark ink on light paper: its median lies above the
-    mid-point of its 1st and 99th percentiles.
+    """Whether a 28×28 image (uint8 levels or [0, 1]) is dark ink on light paper: its median lies above
+    the mid-point of its 1st and 99th percentiles.
 
     The percentiles (numpy's default, linear between order statistics) and the
-    median are read off one sort: ``np.percentile`` and ``np.median`` cost ten
-    times more here, and this test runs on every MNIST-format input.
+    median need six order statistics, which one ``np.partition`` finds:
+    ``np.percentile`` and ``np.median`` cost ten times more here, and this test
+    runs on every MNIST-format input.
     """
-    s = np.sort(g, axis=None)
-    n = s.size
-    low, high = (_order_statistic(s, q * (n - 1)) for q in (0.01, 0.99))
-    return bool(0.5 * (s[(n - 1) // 2] + s[n // 2]) > 0.5 * (low + high))
+    v = g.ravel()
+    n = v.size
+    low, high = 0.01 * (n - 1), 0.99 * (n - 1)
+    kth = {(n - 1) // 2, n // 2}
+    for position in (low, high):
+        i = min(int(position), n - 2)
+        kth.update((i, i + 1))
+    s = np.partition(v, sorted(kth))
+    median = 0.5 * (float(s[(n - 1) // 2]) + float(s[n // 2]))
+    return bool(median > 0.5 * (_order_statistic(s, low) + _order_statistic(s, high)))
 
 
 def _order_statistic(s: np.ndarray, position: float) -> float:
-    """The sorted values ``s`` interpolated linearly at fractional ``position``."""
+    """Values ``s``, in order at least at ``int(position)`` and the index after it, interpolated linearly
+    at fractional ``position`` (the last value for a position at the end)."""
     i = min(int(position), s.size - 2)
-    return float(s[i] + (s[i + 1] - s[i]) * (position - i))
+    lo, hi = float(s[i]), float(s[i + 1])
+    return lo + (hi - lo) * (position - i)
 
 
-def _looks_like_mnist(g: np.ndarray) -> bool:
-    """A 28×28 [0, 1] white-on-black image already framed: returned as it is.
+DARK_BELOW = 13  # uint8 levels under 0.05 × 255 count as background ...
+INK_ABOVE = 25  # ... and levels over 0.1 × 255 as ink, in the framing test below
+
+
+def _looks_like_mnist(u: np.ndarray) -> bool:
+    """A 28×28 uint8 white-on-black image already framed: returned as it is.
 
     Two framings count: MNIST's own (longer side 18-21 px, centre of mass within
     0.75 px of (14, 14)), and a digit that fills the frame by a similar recipe
@@ -68,17 +96,17 @@ def _looks_like_mnist(g: np.ndarray) -> bool:
     those into MNIST's 20-px box only blurs them: on the partial EMNIST test set
     the bundled model made 2 errors after it, 1 on the images as they are.
     """
-    if np.count_nonzero(g < 0.05) * 2 < g.size:  # under half the pixels dark
+    if np.count_nonzero(u < DARK_BELOW) * 2 < u.size:  # under half the pixels dark
         return False
-    ink = g > 0.1
-    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    rows, cols = np.flatnonzero(u.max(1) > INK_ABOVE), np.flatnonzero(u.max(0) > INK_ABOVE)  # rows, columns with ink
     if rows.size == 0:
         return False
     extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
     if not 18 <= extent <= FRAMED_MAX:
         return False
-    if extent > 21 or not _mnist_centred(g):
-        return not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
+    if extent > 21 or not _mnist_centred(u):
+        last = MNIST_SIZE - 1
+        return rows[0] > 0 and cols[0] > 0 and rows[-1] < last and cols[-1] < last  # the 1-px rim empty
     return True
 
 
