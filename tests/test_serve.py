@@ -366,7 +366,8 @@ def test_model_is_loaded_once_at_start_not_per_request(monkeypatch, classifier):
 
     class Counting:
         def __init__(self, **kwargs):
-            assert kwargs == {"min_confidence": "auto"}  # the bundled model answers "not sure" for non-digits
+            # the bundled model answers "not sure" for non-digits; the runtime options keep their defaults
+            assert kwargs == {"min_confidence": "auto", "threads": None, "quantized": True}
             made.append(self)
 
         def __getattr__(self, name):
@@ -389,16 +390,36 @@ def test_a_model_path_is_loaded_with_classifier_load_at_start(monkeypatch, class
 
     class Loading:
         @classmethod
-        def load(cls, path):
-            loaded.append(path)
+        def load(cls, path, **options):
+            loaded.append((path, options))
             return classifier
 
     monkeypatch.setattr(classifier_module, "Classifier", Loading)
-    app = create_app(tmp_path / "model.keras")
+    app = create_app(tmp_path / "model.keras", threads=1, quantized=False)
     assert loaded == []
     with TestClient(app) as c:
-        assert loaded == [tmp_path / "model.keras"]
+        assert loaded == [(tmp_path / "model.keras", {"threads": 1, "quantized": False})]
         assert c.post("/api/predict", content=list_samples()[9].read_bytes()).json()["digit"] == 9
+
+
+@pytest.mark.parametrize("options", [{"threads": 1}, {"quantized": False}])
+def test_runtime_options_with_a_ready_classifier_are_refused(classifier, options):
+    with pytest.raises(ValueError, match="threads and quantized apply to a model the app loads"):
+        create_app(classifier, **options)
+
+
+def test_cli_serve_passes_threads_and_quantized_to_run(monkeypatch):
+    import handdigits.serve as serve
+    from handdigits.cli import main
+
+    seen = []
+    monkeypatch.setattr(serve, "run", lambda **kwargs: seen.append(kwargs) or 0)
+    assert main(["serve", "--port", "8123", "--threads", "1", "--no-quantized"]) == 0
+    assert main(["serve"]) == 0
+    assert seen == [
+        {"host": "127.0.0.1", "port": 8123, "model": None, "threads": 1, "quantized": False},
+        {"host": "127.0.0.1", "port": 8000, "model": None, "threads": None, "quantized": True},
+    ]
 
 
 def test_page_and_static_files_are_served_from_the_package_without_external_urls(client):
@@ -429,11 +450,13 @@ def test_openapi_documents_both_body_kinds_and_the_docs_page(client):
         ({"max_upload_bytes": 1.5}, TypeError, "max_upload_bytes must be an integer, got 1.5"),
         ({"max_concurrency": True}, TypeError, "max_concurrency must be an integer, got True"),
         ({"max_concurrency": "4"}, TypeError, "max_concurrency must be an integer, got '4'"),
+        ({"threads": 0}, ValueError, "threads must be in [1, 256], got 0"),
+        ({"quantized": "yes"}, TypeError, "quantized must be"),
     ],
 )
 def test_create_app_checks_its_limits(kwargs, error, message):
     with pytest.raises(error, match=re.escape(message)):
-        create_app(object(), **kwargs)
+        create_app(None if {"threads", "quantized"} & set(kwargs) else object(), **kwargs)
 
 
 def test_cli_serve_binds_localhost_answers_and_stops_on_ctrl_c():

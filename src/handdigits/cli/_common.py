@@ -32,12 +32,18 @@ def add_image_command(sub, name: str, *, help: str, description: str, json_help:
                    help="image files (PNG, JPEG, ...) or directories of them (searched recursively); '-' for standard input")
     p.add_argument("--json", action="store_true", help=json_help)
     add_model_option(p)
-    p.add_argument("--threads", type=threads_option, default=None, metavar="N",
-                   help="LiteRT threads per call (default: two for a single image, one where only one CPU is usable; every CPU for several)")
-    p.add_argument("--no-quantized", dest="quantized", action="store_false",
-                   help="run the float32 model (the Keras model's exact answers) instead of its quantized twin, "
-                        "about 4x slower per image (models without a quantized file always run float32)")
+    add_runtime_options(p)
     return p
+
+
+def add_runtime_options(parser) -> None:
+    """``--threads N`` and ``--no-quantized``: how the model runs (``Classifier(threads=..., quantized=...)``)."""
+    parser.add_argument("--threads", type=threads_option, default=None, metavar="N",
+                        help="LiteRT threads per call (default: two for a single image, one where only one CPU "
+                             "is usable; every CPU for several)")
+    parser.add_argument("--no-quantized", dest="quantized", action="store_false",
+                        help="run the float32 model (the Keras model's exact answers) instead of its quantized "
+                             "twin, about 4x slower per image (models without a quantized file always run float32)")
 
 
 def threads_option(text: str) -> int:

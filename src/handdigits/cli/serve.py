@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import CommandError, add_model_option, check_model_option
+from ._common import CommandError, add_model_option, add_runtime_options, check_model_option
 
 
 def add_serve(sub):
@@ -16,6 +16,7 @@ def add_serve(sub):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     add_model_option(p)
+    add_runtime_options(p)
     p.set_defaults(func=run_serve)
 
 
@@ -29,5 +30,5 @@ def run_serve(args, parser) -> int:
         raise CommandError(
             f"the web app needs the serve extra ({exc}); install it: pip install 'handdigits[serve]'"
         ) from None
-    return run(host=args.host, port=args.port, model=args.model)
+    return run(host=args.host, port=args.port, model=args.model, threads=args.threads, quantized=args.quantized)
 

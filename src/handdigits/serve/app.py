@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..validation import check_int
+from ..runtime import check_threads
+from ..validation import check_bool, check_int
 from . import routes
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 2**20  # a phone photo fits; the page itself sends small PNGs
@@ -32,6 +33,8 @@ class Settings:
 def create_app(
     classifier=None,
     *,
+    threads: int | None = None,
+    quantized: bool = True,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
 ) -> FastAPI:
@@ -45,6 +48,11 @@ def create_app(
             scribbles answer "not sure").  A path or ``None`` is loaded when the app starts (its
             lifespan), never per request; every classifier is warmed up then
             with one prediction.
+        threads, quantized: the :class:`~handdigits.Classifier` options for a
+            model the app loads (``None`` or a path); a classifier passed in
+            keeps its own, and giving them with one is a ``ValueError``.
+            ``threads=1`` spends the least CPU per request when the server's
+            cores have other work.
         max_upload_bytes: request bodies larger than this are refused with 413.
         max_concurrency: how many requests may decode, preprocess and classify
             at the same time; the others wait.
@@ -65,12 +73,19 @@ def create_app(
         max_upload_bytes=check_int(max_upload_bytes, "max_upload_bytes", low=1),
         max_concurrency=check_int(max_concurrency, "max_concurrency", low=1),
     )
+    options = {"threads": check_threads(threads), "quantized": check_bool(quantized, "quantized")}
+    loads = classifier is None or isinstance(classifier, (str, os.PathLike))
+    if not loads and (threads is not None or not quantized):
+        raise ValueError(
+            "threads and quantized apply to a model the app loads (classifier=None or a path); "
+            "set them on the Classifier you pass instead"
+        )
 
     app = FastAPI(
         title="handdigits",
         version=__version__,
         description="Handwritten digit recognition: draw a digit at `/`, or POST an image to `/api/predict`.",
-        lifespan=_lifespan(classifier, settings),
+        lifespan=_lifespan(classifier, settings, options),
     )
     app.state.settings = settings
     app.state.classifier = None
@@ -80,8 +95,9 @@ def create_app(
     return app
 
 
-def _lifespan(classifier, settings: Settings):
-    """The app's start and stop: load (a path or ``None``) and warm up the classifier in a thread, once."""
+def _lifespan(classifier, settings: Settings, options: dict):
+    """The app's start and stop: load (a path or ``None``, with ``options``) and warm up the classifier in a
+    thread, once."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -91,7 +107,8 @@ def _lifespan(classifier, settings: Settings):
 
             # the bundled model answers "not sure" for non-digits (its recorded reject threshold)
             clf = await anyio.to_thread.run_sync(
-                partial(Classifier, min_confidence="auto") if clf is None else partial(Classifier.load, clf)
+                partial(Classifier, min_confidence="auto", **options) if clf is None
+                else partial(Classifier.load, clf, **options)
             )
         await anyio.to_thread.run_sync(_warm_up, clf)
         app.state.classifier = clf
@@ -109,6 +126,8 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     model=None,
+    threads: int | None = None,
+    quantized: bool = True,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
@@ -116,14 +135,16 @@ def run(
 ) -> int:
     """Serve the app with uvicorn until interrupted (``handdigits serve``); returns 0.
 
-    ``model`` is ``None`` (bundled) or a path to a ``.keras`` file.  Binds to
+    ``model`` is ``None`` (bundled) or a path to a ``.keras`` file, loaded
+    with ``threads`` and ``quantized`` (see :func:`create_app`).  Binds to
     127.0.0.1 unless ``host`` says otherwise.
     """
     import uvicorn
 
     port = check_int(port, "port", low=0, high=65535)
     max_connections = check_int(max_connections, "max_connections", low=1)
-    app = create_app(model, max_upload_bytes=max_upload_bytes, max_concurrency=max_concurrency)
+    app = create_app(model, threads=threads, quantized=quantized, max_upload_bytes=max_upload_bytes,
+                     max_concurrency=max_concurrency)
     uvicorn.run(app, host=host, port=port, limit_concurrency=max_connections, log_level=log_level)
     return 0
 
