@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from handdigits.preprocess.decode import WORK_MAX, _working_image
-from handdigits.preprocess.filters import _rank
+from handdigits.preprocess.filters import _rank, _shrink
 from handdigits.preprocess.ink import _strength
 
 
@@ -32,6 +32,25 @@ def sliding_rank(x: np.ndarray, k: int, op) -> np.ndarray:
 )
 def test_rank_filter_equals_a_window_per_pixel(x, k, op):
     np.testing.assert_array_equal(_rank(x, k, op), sliding_rank(x, k, op))
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(bool, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=24)))
+def test_shrink_is_a_3x3_minimum_with_background_outside(mask):
+    padded = np.pad(mask, 1).astype(np.float32)  # outside the mask: background
+    np.testing.assert_array_equal(_shrink(mask), sliding_rank(padded, 3, np.min)[1:-1, 1:-1] > 0.5)
+
+
+def test_shrink_known_answers():
+    block = np.zeros((5, 6), bool)
+    block[1:4, 1:4] = True
+    expected = np.zeros_like(block)
+    expected[2, 2] = True
+    np.testing.assert_array_equal(_shrink(block), expected)  # a 3x3 block keeps its centre only
+    full = np.ones((4, 4), bool)
+    inner = np.zeros_like(full)
+    inner[1:3, 1:3] = True
+    np.testing.assert_array_equal(_shrink(full), inner)  # the frame's edge is background: a full mask loses its rim
 
 
 def test_rank_filter_on_a_known_row():

@@ -23,6 +23,11 @@ def _grow(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _shrink(mask: np.ndarray) -> np.ndarray:
+    """Erode a bool mask by one pixel (3×3; outside the mask counts as background): ``~_grow(~mask)``."""
+    return ~_grow(~np.pad(mask, 1, constant_values=False))[1:-1, 1:-1]
+
+
 def _centre_of_mass(g: np.ndarray) -> tuple[float, float]:
     """(row, column) of a 2-D array's centre of mass (its values as masses; any numeric dtype)."""
     rows, cols = g.sum(1, dtype=np.float64), g.sum(0, dtype=np.float64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .decode import _to_unit
-from .filters import _centre_of_mass, _rank, _resize
+from .filters import _centre_of_mass, _rank, _resize, _shrink
 
 MNIST_SIZE = 28
 BOX = 20  # MNIST digits are size-normalised into a 20×20 box ...
@@ -171,7 +171,7 @@ def stroke_width(v: np.ndarray) -> float:
     area = int(mask.sum())
     if area == 0:
         return 0.0
-    inner = _rank(np.pad(mask, 1).astype(np.float64), 3, np.min)[1:-1, 1:-1] > 0.5
+    inner = _shrink(mask)
     return 2.0 * area / max(int((mask & ~inner).sum()), 1)
 
 
