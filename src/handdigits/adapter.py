@@ -48,7 +48,7 @@ class ModelAdapter:
         fast_path: ``False`` runs everything through TensorFlow.
         sha256: when given (unpickling), the SHA-256 the model file must have.
         threads: LiteRT threads (see :class:`handdigits.runtime.LiteRTRuntime`);
-            ``None``: one for single images, every CPU for batches.
+            ``None``: two for single images (one where one CPU is usable), every usable CPU for batches.
         quantized: run the quantized ``.tflite`` when the metadata records one
             and LiteRT is installed; ignored by other models.
 

@@ -157,7 +157,8 @@ class Classifier:
 
     @property
     def threads(self) -> int | None:
-        """The LiteRT thread count given to the constructor (``None``: one for single images, every CPU for batches)."""
+        """The LiteRT thread count given to the constructor (``None``: the runtime's defaults, two for single
+        images where two CPUs are usable and every usable CPU for batches)."""
         return self._model.threads
 
     @property
