@@ -76,8 +76,8 @@ from .components import _block_any, _keep_components, _label, _main_blob
 from .decode import WORK_MAX, _luminance, _reduce, _scale_of, _to_unit, _working_image
 from .filters import _bbox, _box_blur, _centre_of_mass, _grow, _rank, _resize
 from .framing import reframe
-from .framing import (BOX, CENTRE, MNIST_SIZE, STROKE_RANGE, STROKE_TARGET, STROKE_TARGET_THICK, _fast_inverted,
-                      _as_mnist, _normalise_stroke, _to_box, stroke_width)
+from .framing import (BOX, CENTRE, INK_ABOVE, MNIST_SIZE, STROKE_RANGE, STROKE_TARGET, STROKE_TARGET_THICK,
+                      _as_mnist, _fast_inverted, _normalise_stroke, _to_box, stroke_width)
 from .ink import _ink_strength, _paper_stats, _strength
 from .photo import (_MAX_FATNESS, _MAX_SPECKLE, _MIN_CONTRAST, _MIN_EXTENT, _MIN_SNR, TINY, _grey_path, _run)
 from .polarity import _border_values, paper_polarity
@@ -228,12 +228,10 @@ def trace(image) -> Trace:
     a = images[0]
     fast = _as_mnist(a)
     if fast is not None:
-        g = fast.astype(np.float32) / 255.0
-        ink = g > 0.1
+        ink = fast > INK_ABOVE  # the fast path's own ink level
         return Trace(
-            original=np.ascontiguousarray(np.rint(g * 255).astype(np.uint8)), scale=1, ink=ink,
-            rulings=np.zeros_like(ink), box=_bbox(ink), output=fast, inverted=_fast_inverted(a), path="fast",
-            error=None,
+            original=fast.copy(), scale=1, ink=ink, rulings=np.zeros_like(ink), box=_bbox(ink), output=fast,
+            inverted=_fast_inverted(a), path="fast", error=None,
         )
     return _run(a, keep=True)
 
