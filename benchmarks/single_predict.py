@@ -160,9 +160,9 @@ def print_arithmetic(macs: int | None, invoke_cpu_ms: dict) -> None:
               f"the target needs {needed / rate:.1f}× this)")
 
 
-def interpreters(data: bytes, threads: int = 1) -> dict:
-    """LiteRT interpreters of the model with the options compared, input allocated for one image."""
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+def interpreters(data: bytes) -> dict:
+    """LiteRT interpreters of the model (one thread) with the options compared, input allocated for one image."""
+    from ai_edge_litert.interpreter import OpResolverType
 
     options = {
         "default (XNNPACK), 1 thread": {},
@@ -170,13 +170,18 @@ def interpreters(data: bytes, threads: int = 1) -> dict:
         "preserve all tensors": {"experimental_preserve_all_tensors": True},
         "built-in kernels, no XNNPACK": {"experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES},
     }
-    made = {}
+    return {name: interpreter(data, **kwargs) for name, kwargs in options.items()}
+
+
+def interpreter(data: bytes, threads: int = 1, **options):
+    """One LiteRT interpreter of the model with ``threads`` threads and ``options``, input allocated for one image."""
+    from ai_edge_litert.interpreter import Interpreter
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # preserve_all_tensors: "intended for debugging purposes only"
-        for name, kwargs in options.items():
-            made[name] = Interpreter(model_content=data, num_threads=threads, **kwargs)
-            made[name].allocate_tensors()
-    return made
+        it = Interpreter(model_content=data, num_threads=threads, **options)
+    it.allocate_tensors()
+    return it
 
 
 def print_options(made: dict, x: np.ndarray, rounds: int, calls: int) -> None:
@@ -264,11 +269,11 @@ def measure(args) -> int:
     classifiers = {name: Classifier(**kwargs) for name, kwargs in options.items()}
     for clf in classifiers.values():  # warm up (first-call allocations)
         timed(clf.predict, images, 50)
-    made = interpreters((bundled() / "model-quantized.tflite").read_bytes())
+    quantized = (bundled() / "model-quantized.tflite").read_bytes()
+    made = interpreters(quantized)
     single = made["default (XNNPACK), 1 thread"]
-    exact = interpreters((bundled() / "model.tflite").read_bytes())["default (XNNPACK), 1 thread"]
-    default_invoke = interpreters((bundled() / "model-quantized.tflite").read_bytes(), threads=default_threads)
-    default_invoke = default_invoke["default (XNNPACK), 1 thread"]
+    exact = interpreter((bundled() / "model.tflite").read_bytes())
+    default_invoke = interpreter(quantized, threads=default_threads)
     x = images[0][None, :, :, None].astype(np.float32)
     for it in (single, exact, default_invoke):
         it.set_tensor(it.get_input_details()[0]["index"], x)
