@@ -136,8 +136,8 @@ def test_coloured_ink_on_tinted_paper(ink_rgb, paper_rgb):
 
 @pytest.mark.parametrize("dark_ink", [True, False])
 def test_tight_crop_with_thick_strokes_keeps_polarity(dark_ink):
-    ink = glyph("0", 60, 17)[2:-2, 10:-10]  # a marker "0" filling its crop
-    assert (ink > 0.5).mean() >= 0.5
+    ink = glyph("0", 60, 10)[2:-2, 10:-10]  # a marker "0" filling its crop (a thicker pen fills the hole)
+    assert (ink > 0.5).mean() >= 0.45
     img = np.rint(255 * (1 - ink if dark_ink else ink)).astype(np.uint8)
     t = trace(img)
     assert t.inverted == dark_ink

@@ -85,10 +85,12 @@ def test_the_stricter_threshold_never_accepts_an_empty_page_the_first_refused(re
     assert sum(refused) >= 30 and refused == refused_first
 
 
-@pytest.mark.parametrize("i", [3, 117])
+@pytest.mark.parametrize("i", [89])
 def test_scans_and_crops_keep_the_first_threshold(monkeypatch, i):
-    """Upscaled 8×8 scans (28×28 and 64×64 here) have their digit over much of the frame: the stricter
-    threshold, meant for shadows in photos of a page, thinned their strokes (14 → 18 errors of 300)."""
+    """Upscaled 8×8 scans (28×28 here) have their digit over much of the frame: the stricter
+    threshold, meant for shadows in photos of a page, thinned their strokes (14 → 18 errors of 300).
+    (Most of them now take one paper colour, ``ink._flat_paper``; of the first 200 this one still
+    would change.)"""
     pytest.importorskip("sklearn")
     images, _ = load("realworld/grey8", n=i + 1, seed=0)  # scikit-learn's digits: no MNIST needed
     assert min(images[i].shape[:2]) < photo._SHADOW_MIN_SIDE

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from handdigits.preprocess import BlankImageError, find_rulings, stroke_width, to_mnist, to_mnist_batch, trace
-from handdigits.preprocess.ink import _ink_strength, _paper_colour, _strength
+from handdigits.preprocess.ink import _flat_paper, _ink_strength, _otsu, _paper_colour, _strength
 from handdigits.preprocess.polarity import _border_surface, _stroke_polarity
 from test_preprocess_known_answers import seven
 
@@ -316,6 +316,43 @@ def test_only_thick_ink_filling_the_frame_is_a_tight_crop():
     wide[40:60, 5:95] = True  # spans 90 % of the width only, 18 % of the pixels
     assert _tight_crop(wide)
     assert not _tight_crop(np.zeros((50, 50), bool))
+
+
+def test_otsu_threshold_separates_two_levels():
+    rng = np.random.default_rng(0)
+    v = np.concatenate([rng.normal(0.2, 0.02, 700), rng.normal(0.7, 0.02, 300)]).astype(np.float32)
+    t = _otsu(v)
+    assert 0.3 < t < 0.6
+    assert ((v > t) == (np.arange(v.size) >= 700)).all()
+    assert 0.0 <= _otsu(np.array([0.0, 0.0, 0.0, 1.0])) < 1.0  # the lone top value is the upper class
+
+
+def _solid_six(paper=0.1, ink=0.8, size=60):
+    """A marker "6" in a tight crop (ink-bright): its loop filled, 48 px wide in a 60-px frame."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    blob = (yy - 34) ** 2 + (xx - 30) ** 2 < 24**2
+    blob |= (xx > 6) & (xx < 20) & (yy < 34)  # the stem up to the top edge
+    return np.where(blob, ink, paper).astype(np.float32)[..., None], blob
+
+
+def test_flat_paper_of_a_two_level_crop_and_none_for_uneven_paper():
+    x, blob = _solid_six()
+    x = x + np.random.default_rng(1).normal(0, 0.01, x.shape).astype(np.float32)
+    paper = _flat_paper(x)
+    assert paper is not None and paper.shape == (1,) and abs(float(paper[0]) - 0.1) < 0.01
+    yy, xx = np.mgrid[0:60, 0:60]
+    shaded = x + (0.15 * xx / 59).astype(np.float32)[..., None] * ~blob[..., None]  # paper 0.1 .. 0.25
+    assert _flat_paper(shaded) is None  # spread 0.05 of a 0.7 step, over the 0.08 limit
+    assert _flat_paper(np.full((30, 30, 1), 0.4, np.float32)) is None  # one level: nothing to split
+
+
+def test_thick_ink_wider_than_any_opening_keeps_its_strength():
+    """The filled loop of a marker "6" spans 80 % of its tight crop: no opening finds paper under it,
+    so a crop on one paper colour measures ink from that colour, and the loop stays ink."""
+    x, blob = _solid_six()
+    s = _ink_strength(x)
+    assert s[blob].min() > 0.65 and s[~blob].max() < 0.05
+    assert s[34, 30] == pytest.approx(0.7, abs=1e-5)  # the loop's centre
 
 
 # ----------------------------------------------------------------------------- ruled paper
