@@ -132,6 +132,26 @@ def test_line_cores_stronger_than_their_median_are_erased():
     assert not erased[5:35, 50:53].any()  # ... is kept (a long run, and darker than the core)
 
 
+def test_a_pen_stroke_along_one_line_does_not_raise_the_lines_core():
+    """The base of an "L"-shaped 2 lies along one of five lines, over 60 % of its length: one 90th
+    percentile over all the lines' pixels was the pen's strength, so the base (2.7x the lines) was erased.
+    Each line's own core, the median over the lines, keeps it; the lines themselves are erased."""
+    mask = np.zeros((200, 300), bool)
+    strength = np.zeros((200, 300), np.float32)
+    lines = []
+    for y in (30, 70, 110, 150, 190):
+        area = np.zeros_like(mask)
+        area[y : y + 2] = True
+        lines.append({"axis": 0, "area": area})
+        mask |= area
+        strength[area] = 0.3
+    mask[149:152, 100:280] = True  # the pen's base along the line at 150 (3 px: within 2 x 2 + 1)
+    strength[149:152, 100:280] = 0.8
+    erased = _line_pixels(mask, lines, strength)
+    assert not erased[150:152, 100:280].any()  # the pen on the line is kept ...
+    assert erased[150:152, :100].all() and erased[70:72].all()  # ... the printed lines are not
+
+
 def test_a_tall_one_on_ruled_paper_is_no_line_but_a_margin_is():
     m = np.zeros((60, 80), bool)
     m[::12, :] = True  # five ruling lines

@@ -168,11 +168,14 @@ def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> n
 
     A pixel of a line's band is erased when its run across the line is no
     longer than twice the lines' typical run (+1 px) and it is not much darker than
-    the line (< 1.8 × the strength of the lines' core, the 90th percentile of
-    their pixels: the median, pulled down by the lines' faint edges, left the
-    cores of crisp lines standing on faint pages): a stroke of the digit
-    crossing the line, or lying along it with a heavier pen, is kept.  Grid
-    crossings (in a band of each orientation) are erased.
+    the line (< 1.8 × the strength of the lines' core: each line's 90th
+    percentile, the median over the lines -- the median of the pixels, pulled
+    down by the lines' faint edges, left the cores of crisp lines standing on
+    faint pages, and one quantile over all of them was raised to the pen's
+    strength by a stroke lying along one line, the base of an "L"-shaped 2,
+    which was then erased): a stroke of the digit crossing the line, or lying
+    along it with a heavier pen, is kept.  Grid crossings (in a band of each
+    orientation) are erased.
     """
     out = np.zeros_like(mask)
     areas = {0: np.zeros_like(mask), 1: np.zeros_like(mask)}
@@ -186,7 +189,8 @@ def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> n
             continue
         run = runs[axis]
         typical = float(np.median(run[area]))  # the printed lines' thickness and strength, over all of them
-        level = float(np.quantile(strength[area], _LINE_CORE))
+        level = float(np.median([np.quantile(strength[ln["area"]], _LINE_CORE)
+                                 for ln in lines if ln["axis"] == axis and ln["area"].any()]))
         out |= area & (run <= 2 * typical + 1) & (strength < 1.8 * level)
         faint &= strength < 1.8 * level
     return out | (areas[0] & areas[1] & faint)
