@@ -31,6 +31,7 @@ _MIN_EXTENT = 0.03  # the digit's largest blob spans at least this fraction of t
 _FRINGE = 0.05  # grey levels start this fraction of the ink's contrast above the paper (not at 2 x noise alone)
 _SHADOWED, _SHADOW_QUANTILE = 0.03, 0.97  # over 3 % of the page standing out: threshold also from this quantile
 _SHADOW_MIN_SIDE = 128  # ... in photos of a page (both sides this long at the working resolution)
+_CLEAR_CONTRAST = 0.3  # a page refused for its faint remnants may still hold strokes this strong
 
 
 def _run(a: np.ndarray, *, keep: bool) -> Trace:
@@ -61,8 +62,12 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
     ink_level = float(np.median(s[kept])) if kept.any() else med
     reason = _blank_reason(s, kept, extent, ink_level - med, sd)
     if reason is not None:
-        return fail(reason, fg, rulings)
-    t, kept, ink_level = _out_of_shadow(s, loose, med, sd, (t, kept, ink_level))
+        clear = _clear_strokes(s, loose, med, sd, t)
+        if clear is None:
+            return fail(reason, fg, rulings)
+        t, kept, ink_level = clear
+    else:
+        t, kept, ink_level = _out_of_shadow(s, loose, med, sd, (t, kept, ink_level))
     region = _rank(kept.astype(np.float32), 5, np.max) > 0
     lo = min(max(med + 2.0 * sd, med + _FRINGE * (ink_level - med)), t)
     hi = max(ink_level, lo + 1e-6)
@@ -116,6 +121,33 @@ def _out_of_shadow(s: np.ndarray, loose: np.ndarray, med: float, sd: float, foun
         return found
     level2 = float(np.median(s[kept2]))
     return found if _blank_reason(s, kept2, extent2, level2 - med, sd) is not None else (t2, kept2, level2)
+
+
+def _clear_strokes(s: np.ndarray, loose: np.ndarray, med: float, sd: float, t: float) -> tuple | None:
+    """``(threshold, kept ink, ink level)`` of strokes far stronger than the remnants that failed the blank
+    tests, or None.
+
+    On a squared page the faint edges of erased grid lines and the paper's
+    texture can make most of the pixels that stand out (over ``_SHADOWED``):
+    the first threshold, set from them, keeps a web of remnants spanning the
+    page, which the blank tests rightly refuse, and a small pen digit far
+    above them is lost.  The threshold from the ``_SHADOW_QUANTILE`` quantile
+    finds it; it is taken only if its ink passes the blank tests with a
+    contrast of at least ``_CLEAR_CONTRAST`` (an empty page's strongest
+    structures, shadow edges and line remnants, stay under it).
+    """
+    if min(s.shape) < _SHADOW_MIN_SIDE or loose.mean() <= _SHADOWED:
+        return None
+    t2 = _threshold(s, loose, med, sd, _SHADOW_QUANTILE)
+    if t2 <= t:
+        return None
+    kept, extent = _digit_blob(s > t2)
+    if not kept.any():
+        return None
+    level = float(np.median(s[kept]))
+    if level - med < _CLEAR_CONTRAST or _blank_reason(s, kept, extent, level - med, sd) is not None:
+        return None
+    return t2, kept, level
 
 
 def _erase_rulings(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
