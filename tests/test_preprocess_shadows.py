@@ -143,3 +143,42 @@ def test_remnants_alone_or_a_faint_mark_stay_refused(digit):
     """No strokes at all, or a mark under the 0.3 contrast an empty page's shadow edges reach: refused."""
     reason, clear = clear_strokes(remnant_page(digit))
     assert reason is not None and clear is None
+
+
+def faint_sided_zero(extra=None) -> np.ndarray:
+    """Ink strength of a "0" (paper 0.02): its right half strong (0.8), its left half faint (0.4)."""
+    yy, xx = np.mgrid[0:100, 0:100]
+    r = np.hypot((yy - 50) / 30.0, (xx - 50) / 12.0)
+    ring = (r > 0.8) & (r < 1.0)
+    s = np.full((100, 100), 0.02, np.float32)
+    s[ring & (xx >= 50)] = 0.8
+    s[ring & (xx < 50)] = 0.4
+    if extra is not None:
+        s = np.maximum(s, extra)
+    return s, ring
+
+
+def grow(s):
+    kept = s > 0.5
+    return kept, photo._with_faint_parts(s, kept, 0.02, 0.004, 0.5)
+
+
+def test_faint_parts_of_a_digit_are_kept_with_its_strokes():
+    s, ring = faint_sided_zero()
+    kept, grown = grow(s)
+    assert not kept[ring & (np.mgrid[0:100, 0:100][1] < 45)].any()  # the threshold alone: a "ↄ"
+    np.testing.assert_array_equal(grown, ring)  # the whole "0", nothing else
+
+
+@pytest.mark.parametrize("what", ["shadow", "line"])
+def test_a_shadow_or_a_line_joining_the_strokes_adds_nothing(what):
+    """A shadow (0.3 over the right third of the page) or a line's remnant (0.3 across the page, row 50)
+    touching the "0": the faint ink would be most of the result, so the strokes are kept alone."""
+    extra = np.zeros((100, 100), np.float32)
+    if what == "shadow":
+        extra[:, 62:] = 0.3
+    else:
+        extra[50, :] = 0.3
+    s, _ = faint_sided_zero(extra)
+    kept, grown = grow(s)
+    np.testing.assert_array_equal(grown, kept)

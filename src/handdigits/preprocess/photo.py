@@ -31,6 +31,8 @@ _MIN_EXTENT = 0.03  # the digit's largest blob spans at least this fraction of t
 _FRINGE = 0.05  # grey levels start this fraction of the ink's contrast above the paper (not at 2 x noise alone)
 _SHADOWED, _SHADOW_QUANTILE = 0.03, 0.97  # over 3 % of the page standing out: threshold also from this quantile
 _SHADOW_MIN_SIDE = 128  # ... in photos of a page (both sides this long at the working resolution)
+_WEAK = 0.5  # fainter ink connected to the digit is kept down to this fraction of the threshold's height ...
+_GROW_PIXELS, _GROW_BOX = 2.0, 2.5  # ... unless it adds over 2x the pixels or 2.5x the box (a shadow, a line)
 _CLEAR_CONTRAST = 0.3  # a page refused for its faint remnants may still hold strokes this strong
 
 
@@ -68,11 +70,10 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
         t, kept, ink_level = clear
     else:
         t, kept, ink_level = _out_of_shadow(s, loose, med, sd, (t, kept, ink_level))
-    region = _rank(kept.astype(np.float32), 5, np.max) > 0
     lo = min(max(med + 2.0 * sd, med + _FRINGE * (ink_level - med)), t)
     hi = max(ink_level, lo + 1e-6)
-    v = np.clip((s - lo) / (hi - lo), 0.0, 1.0) * region
-    box = _bbox(v > 0)
+    grey = np.clip((s - lo) / (hi - lo), 0.0, 1.0)
+    box = _bbox((grey > 0) & (_rank(kept.astype(np.float32), 5, np.max) > 0))
     if box is None:
         return fail("the ink vanished", fg, rulings)
     x0, y0, x1, y1 = box
@@ -82,6 +83,9 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
     if _edge_stroke(box, h, w):
         return fail(f"the only ink is a thin stroke along the image's edge ({x1 - x0}x{y1 - y0} px):"
                     " a printed line cut by the frame", fg, rulings)
+    kept = _with_faint_parts(s, kept, med, sd, t)
+    v = grey * (_rank(kept.astype(np.float32), 5, np.max) > 0)
+    x0, y0, x1, y1 = box = _bbox(v > 0)
     out = _to_box(v[y0:y1, x0:x1], stroke=True)
     if out is None:
         return fail("the ink vanished when resized", fg, rulings)
@@ -148,6 +152,42 @@ def _clear_strokes(s: np.ndarray, loose: np.ndarray, med: float, sd: float, t: f
     if level - med < _CLEAR_CONTRAST or _blank_reason(s, kept, extent, level - med, sd) is not None:
         return None
     return t2, kept, level
+
+
+def _with_faint_parts(s: np.ndarray, kept: np.ndarray, med: float, sd: float, t: float) -> np.ndarray:
+    """``kept`` with the fainter ink connected to it (hysteresis, down to ``_WEAK`` of the threshold's
+    height above the paper).
+
+    A pen's pressure varies along a stroke: the light side of a "0" or the
+    upper loop of an "8" on the shadowed side of a page stays under a threshold
+    its other strokes pass, and the digit came out as a "U" or a "2".  The
+    faint parts are taken only where they join the strokes; when they would
+    add over ``_GROW_PIXELS`` times the strokes' pixels or ``_GROW_BOX`` times
+    their box, what joined is a shadow or a printed line's remnant, and none
+    is taken.  Used for the grey levels and the box, after the blank and shape
+    tests (which judge the strokes alone).
+    """
+    from .components import _block_any, _label
+
+    weak = s > max(med + 3.0 * sd, med + _WEAK * (t - med))
+    h, w = s.shape
+    g = int(np.ceil(max(h, w) / 128))
+    lab = _label(_block_any(weak, g))
+    ids = np.unique(lab[_block_any(kept, g) & (lab >= 0)])
+    if ids.size == 0:
+        return kept
+    near = np.isin(lab, ids)
+    if g > 1:
+        near = np.repeat(np.repeat(near, g, 0), g, 1)[:h, :w]
+    grown = kept | (near & weak)
+    if grown.sum() > _GROW_PIXELS * kept.sum() or _box_area(grown) > _GROW_BOX * _box_area(kept):
+        return kept  # a shadow or a line's remnant joined the strokes: no faint parts of theirs
+    return grown
+
+
+def _box_area(mask: np.ndarray) -> int:
+    x0, y0, x1, y1 = _bbox(mask)
+    return (x1 - x0) * (y1 - y0)
 
 
 def _erase_rulings(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
