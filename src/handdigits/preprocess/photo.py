@@ -100,45 +100,47 @@ def _threshold(s: np.ndarray, loose: np.ndarray, med: float, sd: float, q: float
 
 def _out_of_shadow(s: np.ndarray, loose: np.ndarray, med: float, sd: float, found: tuple) -> tuple:
     """``(threshold, kept ink, ink level)``: ``found`` itself, or a stricter threshold's digit where much of
-    the page stands out from the paper.
+    the page stands out from the paper (:func:`_strokes_digit`).
 
     When over ``_SHADOWED`` of the pixels stand out, most of them are a
     shadow's dark side or a page's texture, not strokes, and a threshold set
-    from them lets the shadow into the digit (read as a blob).  The threshold
-    is then also set from the ``_SHADOW_QUANTILE`` quantile, the strokes' own
-    level; its digit replaces the first one only if it passes the same blank
-    tests (an empty page refused before is still refused: the first digit was
-    tested first).  Tight crops of thick strokes, whose ink itself covers much
-    of the frame, keep the first threshold, and so do images under
-    ``_SHADOW_MIN_SIDE`` (scans and crops, where the digit itself covers much
-    of the frame: on upscaled 8×8 scans the stricter threshold thinned
-    strokes, 14 → 18 errors in 300).
+    from them lets the shadow into the digit (read as a blob).  The stricter
+    digit replaces the first one only if it passes the same blank tests (an
+    empty page refused before is still refused: the first digit was tested
+    first).  Tight crops of thick strokes, whose ink itself covers much of the
+    frame, keep the first threshold.
     """
-    t, kept, level = found
-    if min(s.shape) < _SHADOW_MIN_SIDE or loose.mean() <= _SHADOWED or _tight_crop(s > 0.5 * float(s.max())):
+    if _tight_crop(s > 0.5 * float(s.max())):
         return found
-    t2 = _threshold(s, loose, med, sd, _SHADOW_QUANTILE)
-    if t2 <= t:
-        return found
-    kept2, extent2 = _digit_blob(s > t2)
-    if not kept2.any():
-        return found
-    level2 = float(np.median(s[kept2]))
-    return found if _blank_reason(s, kept2, extent2, level2 - med, sd) is not None else (t2, kept2, level2)
+    return _strokes_digit(s, loose, med, sd, found[0]) or found
 
 
 def _clear_strokes(s: np.ndarray, loose: np.ndarray, med: float, sd: float, t: float) -> tuple | None:
     """``(threshold, kept ink, ink level)`` of strokes far stronger than the remnants that failed the blank
-    tests, or None.
+    tests, or None (:func:`_strokes_digit`).
 
     On a squared page the faint edges of erased grid lines and the paper's
     texture can make most of the pixels that stand out (over ``_SHADOWED``):
     the first threshold, set from them, keeps a web of remnants spanning the
     page, which the blank tests rightly refuse, and a small pen digit far
-    above them is lost.  The threshold from the ``_SHADOW_QUANTILE`` quantile
-    finds it; it is taken only if its ink passes the blank tests with a
-    contrast of at least ``_CLEAR_CONTRAST`` (an empty page's strongest
-    structures, shadow edges and line remnants, stay under it).
+    above them is lost.  The stricter threshold finds it; it is taken only if
+    its ink has a contrast of at least ``_CLEAR_CONTRAST`` (an empty page's
+    strongest structures, shadow edges and line remnants, stay under it).
+    """
+    return _strokes_digit(s, loose, med, sd, t, least=_CLEAR_CONTRAST)
+
+
+def _strokes_digit(s: np.ndarray, loose: np.ndarray, med: float, sd: float, t: float,
+                   least: float = 0.0) -> tuple | None:
+    """The digit of the threshold from the strokes' own level, ``(threshold, kept ink, ink level)``, or None.
+
+    Only in photos of a page (both sides at least ``_SHADOW_MIN_SIDE``; in
+    scans and crops the digit itself covers much of the frame: on upscaled
+    8×8 scans the stricter threshold thinned strokes, 14 → 18 errors in 300)
+    where over ``_SHADOWED`` of the pixels stand out (``loose``).  The
+    threshold is set from their ``_SHADOW_QUANTILE`` quantile; None unless it
+    is above ``t`` and its ink passes the blank tests with a contrast of at
+    least ``least``.
     """
     if min(s.shape) < _SHADOW_MIN_SIDE or loose.mean() <= _SHADOWED:
         return None
@@ -149,7 +151,7 @@ def _clear_strokes(s: np.ndarray, loose: np.ndarray, med: float, sd: float, t: f
     if not kept.any():
         return None
     level = float(np.median(s[kept]))
-    if level - med < _CLEAR_CONTRAST or _blank_reason(s, kept, extent, level - med, sd) is not None:
+    if level - med < least or _blank_reason(s, kept, extent, level - med, sd) is not None:
         return None
     return t2, kept, level
 
