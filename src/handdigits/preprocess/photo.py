@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .components import _digit_blob
+from .components import _LABEL_MAX, _block_any, _digit_blob, _label
 from .decode import _luminance, _working_image
 from .filters import _bbox, _grow, _rank
 from .framing import MNIST_SIZE, _to_box, stroke_width
@@ -73,7 +73,8 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
     lo = min(max(med + 2.0 * sd, med + _FRINGE * (ink_level - med)), t)
     hi = max(ink_level, lo + 1e-6)
     grey = np.clip((s - lo) / (hi - lo), 0.0, 1.0)
-    box = _bbox((grey > 0) & (_rank(kept.astype(np.float32), 5, np.max) > 0))
+    region = _rank(kept.astype(np.float32), 5, np.max) > 0
+    box = _bbox((grey > 0) & region)
     if box is None:
         return fail("the ink vanished", fg, rulings)
     x0, y0, x1, y1 = box
@@ -83,8 +84,10 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
     if _edge_stroke(box, h, w):
         return fail(f"the only ink is a thin stroke along the image's edge ({x1 - x0}x{y1 - y0} px):"
                     " a printed line cut by the frame", fg, rulings)
-    kept = _with_faint_parts(s, kept, med, sd, t)
-    v = grey * (_rank(kept.astype(np.float32), 5, np.max) > 0)
+    grown = _with_faint_parts(s, kept, med, sd, t)
+    if grown is not kept:
+        kept, region = grown, _rank(grown.astype(np.float32), 5, np.max) > 0
+    v = grey * region
     x0, y0, x1, y1 = box = _bbox(v > 0)
     out = _to_box(v[y0:y1, x0:x1], stroke=True)
     if out is None:
@@ -169,11 +172,9 @@ def _with_faint_parts(s: np.ndarray, kept: np.ndarray, med: float, sd: float, t:
     is taken.  Used for the grey levels and the box, after the blank and shape
     tests (which judge the strokes alone).
     """
-    from .components import _block_any, _label
-
     weak = s > max(med + 3.0 * sd, med + _WEAK * (t - med))
     h, w = s.shape
-    g = int(np.ceil(max(h, w) / 128))
+    g = int(np.ceil(max(h, w) / _LABEL_MAX))  # labelled at the scale of _digit_blob
     lab = _label(_block_any(weak, g))
     ids = np.unique(lab[_block_any(kept, g) & (lab >= 0)])
     if ids.size == 0:
