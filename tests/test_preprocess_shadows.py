@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handdigits.preprocess import BlankImageError, paper_polarity, photo, to_mnist, trace
+from handdigits.preprocess import BlankImageError, paper_polarity, photo, stroke_width, to_mnist, trace
 from handdigits.realworld import load
 
 
@@ -182,3 +182,34 @@ def test_a_shadow_or_a_line_joining_the_strokes_adds_nothing(what):
     s, _ = faint_sided_zero(extra)
     kept, grown = grow(s)
     np.testing.assert_array_equal(grown, kept)
+
+
+def fat_faint(hole: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Ink strength 0.2 on paper 0.02: a small "0" (40x30 ellipse, 10-14 px strokes round a hole of
+    about 7 % of its box) or the same blob filled."""
+    yy, xx = np.mgrid[0:200, 0:200]
+    r = np.hypot((yy - 100) / 20.0, (xx - 100) / 15.0)
+    blob = (r < 1.0) & ((r > 0.3) if hole else True)
+    return np.where(blob, 0.2, 0.02).astype(np.float32), blob
+
+
+def test_a_thick_faint_zero_is_strokes_round_a_hole_not_a_stain():
+    """A small pencil "0" as fat for its size as a stain (stroke width over 22 % of it) and as faint
+    (contrast 0.18 < 0.25) is read, since it encloses a hole; the same blob filled is refused."""
+    for hole in (True, False):
+        s, blob = fat_faint(hole)
+        x0, y0, x1, y1 = (int(v) for v in (np.flatnonzero(blob.any(0))[0], np.flatnonzero(blob.any(1))[0],
+                                             np.flatnonzero(blob.any(0))[-1] + 1, np.flatnonzero(blob.any(1))[-1] + 1))
+        assert photo._has_loop(blob[y0:y1, x0:x1]) is hole
+        assert stroke_width(blob[y0:y1, x0:x1].astype(np.float32)) / 40 > photo._MAX_FATNESS  # fat as a stain
+        reason = photo._blank_reason(s, blob, 41, 0.18, 0.004)
+        assert (reason is None) if hole else reason.startswith("a faint blob with no strokes")
+
+
+def test_an_open_shape_or_a_pinhole_is_no_loop():
+    c = np.zeros((40, 30), bool)
+    c[:, :8] = c[:8, :] = c[-8:, :] = True  # a fat "C": open to the right
+    assert not photo._has_loop(c)
+    solid = np.ones((40, 30), bool)
+    solid[20, 15] = False  # one pixel of paper inside a stain
+    assert not photo._has_loop(solid)

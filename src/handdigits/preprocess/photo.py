@@ -22,7 +22,8 @@ from .tracing import Trace
 TINY = 24  # images with a longer side below this take the grey-level path (no threshold)
 _MIN_SNR = 4.0  # ink must stand this many noise standard deviations above the paper
 _MIN_CONTRAST = 0.03  # ... and at least this far (fraction of the full range)
-_MAX_FATNESS, _FAT_CONTRAST = 0.22, 0.25  # a blob this "fat" (stroke width / size) must be this contrasted
+_MAX_FATNESS, _FAT_CONTRAST = 0.22, 0.25  # a blob this "fat" (stroke width / size) must be this contrasted ...
+_MIN_LOOP = 0.06  # ... unless it encloses a hole this large (share of its box): a drawn "0", not a stain
 _MAX_SPECKLE = 0.3  # ink whose pixels are mostly isolated or line ends is noise, not strokes
 _SOFT_SNR, _SOFT_EDGE = 6.0, 0.35  # ink this close to the noise must have edges this sharp (pen strokes do)
 _SOFT_CONTRAST = 0.2  # ... unless it is this dark (noisy ruled pages: a pen's contrast, a noisy border)
@@ -236,10 +237,25 @@ def _blank_reason(s: np.ndarray, kept: np.ndarray, extent: int, contrast: float,
     kb = _bbox(kept)
     blob = kept[kb[1] : kb[3], kb[0] : kb[2]]
     fatness = stroke_width(blob.astype(np.float32)) / max(blob.shape)
-    if fatness > _MAX_FATNESS and contrast < _FAT_CONTRAST:
+    if fatness > _MAX_FATNESS and contrast < _FAT_CONTRAST and not _has_loop(blob):
         return (f"a faint blob with no strokes (stroke width {fatness:.0%} of its size, contrast {contrast:.3f}):"
                 " a shadow or a stain")
     return None
+
+
+def _has_loop(blob: np.ndarray) -> bool:
+    """Whether a blob (bool, cropped to its box) encloses background over ``_MIN_LOOP`` of its box.
+
+    The hole of a small "0" drawn with a thick pencil: strokes round a hole,
+    not a stain or a shadow, though as faint and as fat for its size (stroke
+    width 22 % of it).  The faint blobs of empty pages enclosed at most 3.7 %
+    (900 pages of ``realworld/empty``); that "0" enclosed 10 %.  Labelled at
+    most ``_LABEL_MAX`` px a side (a block is background when all its pixels are).
+    """
+    g = int(np.ceil(max(blob.shape) / _LABEL_MAX))
+    background = np.pad(~_block_any(blob, g), 1, constant_values=True)
+    lab = _label(background)
+    return float(((lab >= 0) & (lab != lab[0, 0])).sum()) >= _MIN_LOOP * background[1:-1, 1:-1].size
 
 
 def _edge_stroke(box: tuple[int, int, int, int], h: int, w: int) -> bool:
