@@ -122,8 +122,8 @@ def clear_strokes(s):
     assert loose.mean() > photo._SHADOWED  # the remnants make most of what stands out
     t = photo._threshold(s, loose, med, sd, 0.9)
     kept, extent = photo._digit_blob(s > t)
-    return photo._blank_reason(s, kept, extent, float(np.median(s[kept])) - med, sd), \
-        photo._clear_strokes(s, loose, med, sd, t)
+    contrast = float(np.median(s[kept])) - med
+    return photo._blank_reason(s, kept, extent, contrast, sd), photo._clear_strokes(s, loose, med, sd, t, contrast)
 
 
 def test_a_pen_digit_far_above_grid_remnants_is_found():
@@ -138,11 +138,18 @@ def test_a_pen_digit_far_above_grid_remnants_is_found():
     assert level == pytest.approx(0.8)
 
 
-@pytest.mark.parametrize("digit", [None, 0.25])
+@pytest.mark.parametrize("digit", [None, 0.07])
 def test_remnants_alone_or_a_faint_mark_stay_refused(digit):
-    """No strokes at all, or a mark under the 0.3 contrast an empty page's shadow edges reach: refused."""
+    """No strokes at all, or a mark under both 0.3 and 3x the remnants' contrast (0.02): refused."""
     reason, clear = clear_strokes(remnant_page(digit))
     assert reason is not None and clear is None
+
+
+def test_a_dim_pen_far_above_the_remnants_is_found():
+    """A pen at 0.25 in a dim photo: under 0.3, but over 3x the refused remnants' contrast (0.02)."""
+    reason, clear = clear_strokes(remnant_page(0.25))
+    assert reason is not None and clear is not None
+    assert clear[2] == pytest.approx(0.25)
 
 
 def faint_sided_zero(extra=None) -> np.ndarray:
