@@ -34,7 +34,7 @@ _SHADOWED, _SHADOW_QUANTILE = 0.03, 0.97  # over 3 % of the page standing out: t
 _SHADOW_MIN_SIDE = 128  # ... in photos of a page (both sides this long at the working resolution)
 _WEAK = 0.5  # fainter ink connected to the digit is kept down to this fraction of the threshold's height ...
 _GROW_PIXELS, _GROW_BOX = 2.0, 2.5  # ... unless it adds over 2x the pixels or 2.5x the box (a shadow, a line)
-_CLEAR_CONTRAST, _CLEAR_FACTOR = 0.3, 3.0  # ... or 3x as strong as the refused ink (a dim photo's pen)  # a page refused for its faint remnants may still hold strokes this strong
+_CLEAR_CONTRAST, _CLEAR_FACTOR = 0.3, 3.0  # a refused page may still hold strokes this strong, or 3x the refused ink
 
 
 def _run(a: np.ndarray, *, keep: bool) -> Trace:
