@@ -231,6 +231,100 @@ def test_long_lines_ignores_short_horizontal_strokes():
     assert ink._long_lines(m)[50, 10:190].all()
 
 
+def test_long_lines_a_lone_line_runs_across_most_of_the_image():
+    """One horizontal band alone needs 75 % of the width (a 7's or 9's top bar in a small image spans half);
+    with a second line, half is enough."""
+    m = np.zeros((70, 80), bool)
+    m[10:12, 20:68] = True  # 60 % of the width: a top bar
+    assert not ink._long_lines(m).any()
+    m[10:12, 5:75] = True  # 87 %: a printed line
+    assert ink._long_lines(m)[10, 5:75].all()
+    m[10:12, :] = False
+    m[10:12, 20:68] = m[40:42, 2:78] = True  # 60 % beside a line across the page: both lines
+    found = ink._long_lines(m)
+    assert found[10, 20:68].all() and found[40, 2:78].all()
+
+
+def test_long_lines_on_the_period_of_a_grid_need_half_the_cover():
+    """Grid lines every 20 px; a column of thick digits (stroke runs wider than a line) hides 45 % of the
+    line at x = 100, which then covers under the 70 % a vertical line needs, but lies on the grid's period."""
+    m = np.zeros((200, 200), bool)
+    m[:, 20::20] = True
+    m[40:130, 92:109] = True  # a digit's thick stroke over the line
+    found = ink._long_lines(m)
+    assert found[140:200, 100].all() and found[0:30, 100].all()
+    assert not found[40:130, 95].any()  # the stroke itself stays
+    m[:, 20::20] = False
+    m[:, 20:200:40] = True  # without the line at x = 100 nothing is added off the period
+    m[:, 110] = True
+    m[60:200, 110] = False  # a short vertical stroke between two grid lines (30 % of the height)
+    assert not ink._long_lines(m)[:, 110].any()
+
+
+def test_removed_horizontal_line_is_not_bridged_along_itself():
+    """Two strokes 4 px apart across a ruled line: the line's pixels between them have ink left and right,
+    but a horizontal line is reconnected only across it (ink above and below), so the strokes stay apart."""
+    x = np.zeros((200, 300, 1), np.float32)
+    x[20::25, :] = 0.3  # printed lines, fainter than the pen
+    x[60:130, 100:104] = x[60:130, 108:112] = 0.9  # two strokes crossing the line at row 95 and 120
+    x += np.random.default_rng(0).normal(0, 0.01, x.shape).astype(np.float32)
+    v, fg, f = ink._ink_of(np.clip(x, 0, 1), 1)
+    assert fg[60:130, 100:104].all() and fg[60:130, 108:112].all()
+    assert not fg[95, 104:108].any() and not fg[120, 104:108].any()
+    assert not fg[45, :].any()  # the line itself is gone
+    labels, n = line.components(fg)
+    assert n == 2
+
+
+def test_ink_strict_thresholds_leave_a_shadow_band_out():
+    """A band of 0.25 (a shadow edge's residue, narrower than the paper filter) touched by a stroke: the usual
+    thresholds (from the 90th percentile of what stands out, mostly band) take it with the stroke into the
+    ink; the strict ones (97th percentile: the strokes' level) leave it out and keep every stroke."""
+    x = np.zeros((200, 300, 1), np.float32)
+    x[:, 100:160] = 0.25
+    for c in (40, 70, 97, 200, 240):
+        x[60:140, c : c + 3] = 0.9
+    x = np.clip(x + np.random.default_rng(0).normal(0, 0.01, x.shape).astype(np.float32), 0, 1)
+    _, usual, _ = ink._ink_of(x, 1)
+    _, strict, _ = ink._ink_of(x, 1, strict=True)
+    assert usual[:, 110:150].all()
+    assert not strict[:, 110:150].any()
+    assert all(strict[60:140, c : c + 3].all() for c in (40, 70, 97, 200, 240))
+
+
+def test_ink_strict_thresholds_need_a_clear_contrast():
+    """Strokes 0.2 above the paper pass the usual blank test, not the strict one (which needs 0.3)."""
+    x = np.zeros((120, 200, 1), np.float32)
+    x[30:90, 50:53] = x[30:90, 120:123] = 0.2
+    x = np.clip(x + np.random.default_rng(1).normal(0, 0.005, x.shape).astype(np.float32), 0, 1)
+    assert ink._ink_of(x, 1)[1][30:90, 50:53].all()
+    with pytest.raises(BlankImageError, match=r"ink contrast 0\.\d+ \(need >= 0\.3 and"):
+        ink._ink_of(x, 1, strict=True)
+
+
+def test_segment_tries_the_strict_thresholds_when_the_usual_find_nothing(monkeypatch):
+    calls = []
+    good = ink._ink(_bars(_page(), [(40, 44), (100, 104)], 20, 60))
+
+    def fake_ink(a, *, strict=False):
+        calls.append(strict)
+        if not strict:
+            raise BlankImageError("no ink found in image (blank or near-blank: only shadows and edges)")
+        return good
+
+    monkeypatch.setattr(segment, "_ink", fake_ink)
+    plan = segment._segment(_page())
+    assert calls == [False, True] and plan.n_atoms == 2
+
+    def never(a, *, strict=False):
+        calls.append(strict)
+        raise BlankImageError(f"no ink found in image (strict={strict})")
+
+    monkeypatch.setattr(segment, "_ink", never)
+    with pytest.raises(BlankImageError, match=r"strict=False"):  # the usual thresholds' reason is reported
+        segment._segment(_page())
+
+
 def test_near_looks_k_rows_up_or_down():
     m = np.zeros((10, 3), bool)
     m[5, 1] = True
@@ -415,14 +509,14 @@ def test_slant_finds_the_shear_of_slanted_bars():
 
 def test_cuts_respect_margin_spacing_and_count():
     """A solid block 60 px wide, 30 tall (H = 20): away from its ends every column costs the same (30 px of
-    ink), so the cuts are straight and placed by the rules alone: 3 px (0.15 H) apart, at most 15 (one per
-    0.2 H).  Near the ends a path through the middle row slips round the block for less, so no cut is a
-    local minimum there."""
+    ink), so the cuts are straight and placed by the rules alone: 3 px (0.15 H) apart, at most 10 (one per
+    0.3 H of the 62 px searched).  Near the ends a path through the middle row slips round the block for
+    less, so no cut is a local minimum there."""
     ys, xs = np.nonzero(np.ones((30, 60), bool))
     paths = cuts._path_cuts(ys, xs + 10, 20.0)
     assert all((p == p[0]).all() for p in paths)
     assert [int(p[0]) for p in paths] == list(range(25, 53, 3))
-    assert [int(p[0]) for p in cuts._path_cuts(ys, xs, 60.0)] == [16, 25, 34, 43]  # 9 px (0.15 H) apart
+    assert [int(p[0]) for p in cuts._path_cuts(ys, xs, 60.0)] == [16, 25, 34]  # 9 px (0.15 H) apart, 62 / 18 = 3
 
 
 # --------------------------------------------------------------------------- result.py and read helpers

@@ -56,16 +56,13 @@ def _smooth_paper(thumbs: np.ndarray, fraction: float, plane: bool) -> np.ndarra
     """The paper colour of a thumbnail (see :func:`_paper_colour`), same shape."""
     th, tw, c = thumbs.shape
     k = max(5, int(fraction * max(th, tw)) | 1)
-    smooth = np.empty_like(thumbs)
-    for ch in range(c):
-        thumb = thumbs[..., ch]
-        base = _border_surface(thumb) if plane else 0.0
-        if ch == 0 and c == 1 or _brighter_ink(thumb):
-            opened = _rank(_rank(thumb - base, k, np.min), k, np.max)  # opening: removes bright ink
-        else:  # a colour channel where this ink is darker than the paper (e.g. blue in blue ink): closing
-            opened = _rank(_rank(thumb - base, k, np.max), k, np.min)
-        smooth[..., ch] = _box_blur(_box_blur(opened, k // 2), k // 2) + base
-    return smooth
+    base = np.dstack([_border_surface(thumbs[..., ch]) for ch in range(c)]) if plane else np.float32(0.0)
+    # an opening removes bright ink; a colour channel where this ink is darker than the paper (e.g. blue in
+    # blue ink) takes a closing, done as the opening of the negated channel (all channels in one pass: speed)
+    sign = np.array([1.0 if ch == 0 and c == 1 or _brighter_ink(thumbs[..., ch]) else -1.0 for ch in range(c)],
+                    np.float32)
+    opened = sign * _rank(_rank(sign * (thumbs - base), k, np.min), k, np.max)
+    return _box_blur(_box_blur(opened, k // 2), k // 2) + base
 
 
 def _ink_strength(x: np.ndarray) -> np.ndarray:
@@ -168,9 +165,10 @@ def _tight_crop(strong: np.ndarray) -> bool:
 def _strength(x: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """Luminance step above ``paper`` plus the colour distance from it.
 
-    Works on channel planes: numpy reduces slowly along a length-3 axis.
+    Works on channel planes: numpy reduces slowly along a length-3 axis (and
+    ``x.max(axis=(0, 1))`` took 4.5 ms on a 350×500 image, ``x.max(0).max(0)`` 0.06 ms).
     """
-    r = x - np.minimum(paper, x.max(axis=(0, 1)))
+    r = x - np.minimum(paper, x.max(0).max(0))
     if x.shape[-1] == 1:
         return np.maximum(r[..., 0], 0.0)
     r0, r1, r2 = r[..., 0], r[..., 1], r[..., 2]

@@ -8,6 +8,7 @@ from .components import _main_blob
 
 RULING_MIN_SIDE = 64  # ruled or squared paper is looked for only in images at least this large
 _LONE_SPAN = 0.75  # a line off the period must run across this fraction of the image (a "1" is shorter)
+_ON_PERIOD = 0.15  # a line lies on the period when within this fraction of the spacing of it
 _LINE_CORE = 0.9  # a line's strength is this quantile of its pixels' (its core, not its faint edges)
 
 
@@ -69,17 +70,28 @@ def _rulings(mask: np.ndarray, min_cover: float, strength: np.ndarray) -> list[d
 
 def _on_period(centres: list) -> np.ndarray:
     """Which of >= 3 parallel line positions fall on their common period (ruled paper's regular spacing)."""
-    c = np.sort(np.asarray(centres, np.float64))
     out = np.zeros(len(centres), bool)
-    if c.size < 3:
+    period = _period(centres)
+    if period is None:
         return out
+    out = np.abs(_off_period(centres, *period)) < _ON_PERIOD
+    return out if out.sum() >= 3 else np.zeros(len(centres), bool)
+
+
+def _period(centres) -> tuple[float, float] | None:
+    """The spacing ``d`` of >= 3 parallel line positions (median gap) and their phase (radians), or None."""
+    c = np.sort(np.asarray(centres, np.float64))
+    if c.size < 3:
+        return None
     d = float(np.median(np.diff(c)))
     if d <= 0:
-        return out
-    phase = np.angle(np.exp(2j * np.pi * c / d).sum())  # circular mean of the positions modulo d
-    r = ((np.asarray(centres) / d - phase / (2 * np.pi)) + 0.5) % 1.0 - 0.5
-    out = np.abs(r) < 0.15
-    return out if out.sum() >= 3 else np.zeros(len(centres), bool)
+        return None
+    return d, float(np.angle(np.exp(2j * np.pi * c / d).sum()))  # circular mean of the positions modulo d
+
+
+def _off_period(centres, d: float, phase: float) -> np.ndarray:
+    """How far each position lies from the nearest line of the period, as a fraction of ``d`` (-0.5 .. 0.5)."""
+    return ((np.asarray(centres, np.float64) / d - phase / (2 * np.pi)) + 0.5) % 1.0 - 0.5
 
 
 def best_tilt(ys: np.ndarray, xs: np.ndarray, h: int, w: int):

@@ -18,7 +18,7 @@ import numpy as np
 
 _CUT_MARGIN = 0.1  # no cut closer than this many line heights to a group's ends
 _CUT_SPACING = 0.15  # cuts at least this many line heights apart
-_CUT_DENSITY = 0.2  # at most one cut per this many line heights of width
+_CUT_DENSITY = 0.3  # at most one cut per this many line heights of width
 _SIDE = 0.2  # cost of a cut's sideways step (each pixel of ink it crosses costs 1)
 
 

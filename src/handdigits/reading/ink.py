@@ -17,6 +17,11 @@ from .. import preprocess as _pre
 from .line import _blank, components
 
 WORK_MAX = 640  # longer side of the working image
+_USUAL = (0.9, 0.4, 0.2)  # the ink's level (quantile of what stands out), strong and weak thresholds' share of it
+_STRICT = (0.97, 0.5, 0.35)  # ... when the usual ones found only shadows (see _ink_of)
+_STRICT_CONTRAST = 0.3  # the strict thresholds' ink must stand out this far (a shadow's edge on an empty page less)
+_LONE_COVER = 0.75  # a single horizontal line needs this share of the width (half is enough with others)
+_ON_PERIOD_COVER = 0.5  # a line on the period of three or more found ones needs this share of their cover
 
 
 def _working(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -49,11 +54,12 @@ def _working(a: np.ndarray) -> tuple[np.ndarray, int]:
     return x, f
 
 
-def _ink(a: np.ndarray):
+def _ink(a: np.ndarray, *, strict: bool = False):
     """Ink of the whole line with the single-digit steps: ``(v, fg, f)``.
 
     ``v``: ink strength stretched to [0, 1] (white ink on black); ``fg``: the ink
     mask (ruling lines removed); ``f``: input pixels per working pixel.
+    ``strict``: thresholds from the strongest ink (see :func:`_ink_of`).
     Raises :class:`handdigits.preprocess.BlankImageError` like ``to_mnist``.
     """
     x, f = _working(a)
@@ -63,18 +69,25 @@ def _ink(a: np.ndarray):
             f"no ink found in image (blank or near-blank: a {h}x{w} image is too small to hold a number)")
     _, dark_ink = _pre.paper_polarity(_pre._luminance(x))
     try:
-        return _ink_of(1.0 - x if dark_ink else x, f)
+        return _ink_of(1.0 - x if dark_ink else x, f, strict)
     except _pre.BlankImageError:
         # a shadow over the border can fool the polarity test: the other polarity, if it finds ink
         try:
-            return _ink_of(x if dark_ink else 1.0 - x, f)
+            return _ink_of(x if dark_ink else 1.0 - x, f, strict)
         except _pre.BlankImageError:
             pass
         raise
 
 
-def _ink_of(x: np.ndarray, f: int):
-    """:func:`_ink` for a working image with bright ink."""
+def _ink_of(x: np.ndarray, f: int, strict: bool = False):
+    """:func:`_ink` for a working image with bright ink.
+
+    The ink threshold is set from the level of the pixels that stand out from
+    the paper (their 90th percentile), the weaker threshold of the hysteresis
+    from a fifth of it.  ``strict`` sets both from their 97th percentile and
+    higher: where a hard shadow edge stands out over much of a photo, the
+    first thresholds take the shadow with the digits into one blob.
+    """
     h, w = x.shape[:2]
     s = _pre._ink_strength(x)
     # the paper's ink strength, level and noise, from the whole image: ink covers a small part of a
@@ -83,12 +96,14 @@ def _ink_of(x: np.ndarray, f: int):
     loose = s > med + 3.0 * sd
     # not find_rulings: it takes a long stroke of one digit in a line for a ruling.  Faint lines are looked for
     # too: on small squared paper the grid is so dense that it raises the paper's median and noise
-    rulings = _long_lines(loose) | _long_lines(s > med + 0.5 * sd)
+    across, down = (a | b for a, b in zip(_lines_by_axis(loose), _lines_by_axis(s > med + 0.5 * sd)))
+    rulings = across | down
     removed = None
     if rulings.any():
         pen = s > _line_ink_threshold(s, rulings, loose, sd)  # a pen darker than the printed lines stays, even on one
         rulings &= ~pen
-        removed = _pre._grow(rulings) & ~pen
+        across, down = (_pre._grow(lines & ~pen) & ~pen for lines in (across, down))
+        removed = across | down
     if removed is not None:
         # printed lines over much of the page inflate the noise estimate: the paper's level without them
         med, sd = _paper_level(s[~removed])
@@ -97,25 +112,29 @@ def _ink_of(x: np.ndarray, f: int):
         loose = (s > med + 3.0 * sd) & ~rulings
     if not loose.any():
         raise _blank("no pixel stands out from the background")
-    top = float(np.quantile(s[loose], 0.9))
-    t = max(med + 4.0 * sd, med + 0.4 * (top - med))
+    quantile, strong_share, weak_share = _STRICT if strict else _USUAL
+    top = float(np.quantile(s[loose], quantile))
+    t = max(med + 4.0 * sd, med + strong_share * (top - med))
     # hysteresis: faint parts of a stroke (thin pens, blur) are kept when connected to clear ink
-    weak = s > max(med + 3.0 * sd, med + 0.2 * (top - med))
+    weak = s > max(med + 3.0 * sd, med + weak_share * (top - med))
     labels, n = components(weak)
     strong = np.zeros(n + 1, bool)
     strong[labels[s > t] + 1] = True
     strong[0] = False
     fg = strong[labels + 1]
     if removed is not None:  # reconnect strokes cut where they cross a removed line: ink on both sides of it
-        gap = removed & (_near(fg, 4, +1) & _near(fg, 4, -1) | (_near(fg.T, 4, +1) & _near(fg.T, 4, -1)).T)
+        # (above and below a horizontal line, left and right of a vertical one: not along the line, which bridged
+        # two digits on either side of a gap in a line)
+        gap = across & _near(fg, 4, +1) & _near(fg, 4, -1) | down & (_near(fg.T, 4, +1) & _near(fg.T, 4, -1)).T
         fg |= gap
         s = np.where(gap, s0, s)
     if not fg.any() or fg.all():
         raise _blank("no pixel stands out from the background")
     ink_level = float(np.median(s[fg]))
     contrast = ink_level - med
-    if contrast < _pre._MIN_CONTRAST or contrast < _pre._MIN_SNR * sd:
-        raise _blank(f"ink contrast {contrast:.3f} (need >= {_pre._MIN_CONTRAST} and >= {_pre._MIN_SNR:g} x noise {sd:.3f})")
+    least = max(_pre._MIN_CONTRAST, _STRICT_CONTRAST if strict else 0.0)
+    if contrast < least or contrast < _pre._MIN_SNR * sd:
+        raise _blank(f"ink contrast {contrast:.3f} (need >= {least:g} and >= {_pre._MIN_SNR:g} x noise {sd:.3f})")
     lo = min(med + 2.0 * sd, t)
     hi = max(ink_level, lo + 1e-6)
     v = np.clip((s - lo) / (hi - lo), 0.0, 1.0)
@@ -145,7 +164,13 @@ def _paper_level(s: np.ndarray) -> tuple[float, float]:
 
 
 def _long_lines(mask: np.ndarray) -> np.ndarray:
-    """Pixels of printed ruling and grid lines in an ink mask (bool, same shape).
+    """Pixels of printed ruling and grid lines in an ink mask (bool, same shape): see :func:`_lines_by_axis`."""
+    across, down = _lines_by_axis(mask)
+    return across | down
+
+
+def _lines_by_axis(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of printed horizontal and of vertical ruling and grid lines in an ink mask (two bool masks).
 
     A horizontal line is a band of rows (after undoing a tilt of up to ±2.5°)
     covering at least half the image width; vertical lines count only as a
@@ -153,16 +178,18 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
     counting positions rather than pixels, :func:`_coverage`), so the stems of
     tall 1s are not taken for one.  Only pixels whose run across the line is
     short (at most the band's thickness + 2 px) are removed: strokes crossing a
-    line are kept.  (:func:`handdigits.preprocess.find_rulings` looks for lines
+    line are kept.  Once three or more lines of one direction are found, lines
+    on their period need only half the cover (digits written on a line hide
+    part of it).  (:func:`handdigits.preprocess.find_rulings` looks for lines
     around one digit; a line of several digits covers more of the page.)
     """
-    out = np.zeros_like(mask)
+    out = [np.zeros_like(mask), np.zeros_like(mask)]
+    vertical, horizontal = _pre._run_lengths(mask), _pre._run_lengths(mask.T)  # each pixel's runs, both ways
     for axis, cover, min_bands in ((0, 0.5, 1), (1, 0.7, 3)):
         m = mask if axis == 0 else mask.T
         found = np.zeros_like(m)
         h, w = m.shape
-        runs = _pre._run_lengths(m)
-        along = _pre._run_lengths(m.T).T
+        runs, along = (vertical, horizontal.T) if axis == 0 else (horizontal, vertical.T)
         # only thin pixels of long runs vote for a line, so dense writing does not look like one
         ys, xs = np.nonzero(m & (along >= max(8, 0.03 * w)) & (runs <= max(6, 0.02 * h)))
         if ys.size < cover * w:
@@ -173,19 +200,40 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
         if axis == 1:  # a grid line also spans half the height: three tall strokes (the stems of "111") are no grid
             lines &= _coverage(bins, xs, len(counts), w) >= 0.5 * w
         lines |= np.convolve(lines, [1, 1, 1], mode="same").astype(bool) & (counts > 0.8 * cover * w)
-        edges = np.diff(np.concatenate([[0], lines.astype(np.int8), [0]]))
-        bands = [(s0, e0) for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
-                 if e0 - s0 <= max(4, 0.06 * h)]
+        bands = _bands(lines, h)
+        if len(bands) == 1 and _span(bins, xs, bands[0]) < _LONE_COVER * w:
+            bands = []  # one line alone must run across most of the image: a 9's or 7's top bar in a small image
         if len(bands) < min_bands:
             continue
+        period = _pre._period([0.5 * (s0 + e0) for s0, e0 in bands])
+        if period is not None:  # ruled or squared paper: lines on its period count from a lower cover (digits on them)
+            weak = np.maximum(counts, pair) >= _ON_PERIOD_COVER * cover * w
+            if axis == 1:
+                weak &= _coverage(bins, xs, len(counts), w) >= _ON_PERIOD_COVER * 0.5 * w
+            weak &= ~np.convolve(lines, [1, 1, 1], mode="same").astype(bool)
+            bands += [(s0, e0) for s0, e0 in _bands(weak, h)
+                      if abs(float(_pre._off_period([0.5 * (s0 + e0)], *period)[0])) < _pre.rulings._ON_PERIOD]
         ys, xs = np.nonzero(m)
         bins = np.rint(ys - tilt * xs).astype(np.int64) + offset
+        widest = np.full(len(counts), -1)  # per bin: the longest run across its band that is removed (-1: no band)
         for s0, e0 in bands:
-            sel = (bins >= s0) & (bins < e0)
-            sel &= runs[ys, xs] <= (e0 - s0) + 2
-            found[ys[sel], xs[sel]] = True
-        out |= found if axis == 0 else found.T
-    return out
+            widest[s0:e0] = (e0 - s0) + 2
+        sel = runs[ys, xs] <= widest[bins]
+        found[ys[sel], xs[sel]] = True
+        out[axis] = found if axis == 0 else found.T
+    return out[0], out[1]
+
+
+def _bands(lines: np.ndarray, h: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of the runs of True bins in ``lines`` that are thin enough for a printed line."""
+    edges = np.diff(np.concatenate([[0], lines.astype(np.int8), [0]]))
+    return [(s0, e0) for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+            if e0 - s0 <= max(4, 0.06 * h)]
+
+
+def _span(bins: np.ndarray, xs: np.ndarray, band: tuple[int, int]) -> int:
+    """How many positions along the line the pixels in ``band`` (bins ``start .. end - 1``) cover."""
+    return int(np.unique(xs[(bins >= band[0]) & (bins < band[1])]).size)
 
 
 def _coverage(bins: np.ndarray, xs: np.ndarray, n: int, w: int) -> np.ndarray:

@@ -12,47 +12,53 @@ _SPECK = 0.2  # components shorter than this share of the line height (and small
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """8-connected component labels of a boolean mask by run-length union-find: ``(labels, count)``.
+    """8-connected component labels of a boolean mask, from its runs: ``(labels, count)``.
 
     ``labels`` is int32 with -1 for background and 0..count-1 for the components,
-    numbered in order of their first pixel (row-major).
+    numbered in order of their first pixel (row-major).  The runs of each row
+    are linked to the runs of the row above that they touch (8-connected:
+    overlapping or diagonal), and each run takes the least run number of its
+    connected set (minimum propagation with pointer jumping), all in numpy.
     """
     h, w = mask.shape
     m = np.zeros((h, w + 2), np.int8)
     m[:, 1:-1] = mask
     dm = np.diff(m, axis=1)
     rs, cs = np.nonzero(dm == 1)
-    _, ce = np.nonzero(dm == -1)  # same row order, one end per start
+    _, ce = np.nonzero(dm == -1)  # same row order, one end per start; the run covers columns [cs, ce)
     n = len(rs)
-    parent = list(range(n))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    row_start = np.searchsorted(rs, np.arange(h + 1))
-    for r in range(1, h):
-        a0, a1 = row_start[r - 1], row_start[r]
-        b0, b1 = row_start[r], row_start[r + 1]
-        i = a0
-        for j in range(b0, b1):
-            s, e = cs[j], ce[j]  # run covers [s, e)
-            while i < a1 and ce[i] < s:  # previous-row runs ending before s - 1 cannot touch
-                i += 1
-            k = i
-            while k < a1 and cs[k] <= e:  # 8-connected: [cs, ce) overlaps [s - 1, e + 1)
-                ri, rj = find(k), find(j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
-                k += 1
-    roots = np.array([find(i) for i in range(n)], np.int64)
-    uniq, ids = np.unique(roots, return_inverse=True)
     labels = np.full((h, w), -1, np.int32)
-    for r_, s, e, lab in zip(rs, cs, ce, ids):
-        labels[r_, s:e] = lab
-    return labels, len(uniq)
+    if n == 0:
+        return labels, 0
+    stride = w + 2
+    # runs of the row above touching run j: those ending at or after cs[j] and starting at or before ce[j]
+    above = (rs - 1) * stride
+    lo = np.searchsorted(rs * stride + ce, above + cs, "left")
+    hi = np.searchsorted(rs * stride + cs, above + ce, "right")
+    count = np.where(rs > 0, np.maximum(hi - lo, 0), 0)
+    a = np.repeat(np.arange(n), count)
+    b = np.repeat(lo, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    root = np.arange(n)
+    while True:
+        least = np.minimum(root[a], root[b])
+        new = root.copy()
+        np.minimum.at(new, a, least)
+        np.minimum.at(new, b, least)
+        new = new[new]
+        while True:  # pointer jumping: every run points at its set's current least member
+            nxt = new[new]
+            if np.array_equal(nxt, new):
+                break
+            new = nxt
+        if np.array_equal(new, root):
+            break
+        root = new
+    _, ids = np.unique(root, return_inverse=True)
+    lengths = ce - cs
+    starts = rs * w + cs
+    pos = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+    labels.ravel()[pos] = np.repeat(ids.astype(np.int32), lengths)
+    return labels, int(ids.max()) + 1
 
 
 @dataclass

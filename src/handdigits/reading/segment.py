@@ -60,8 +60,24 @@ class _Atoms:
 
 
 def _segment(a: np.ndarray) -> _Plan:
-    """Atoms and candidate digits of one image (raises ``BlankImageError`` when it holds no ink)."""
-    v, fg, f = _ink(a)
+    """Atoms and candidate digits of one image (raises ``BlankImageError`` when it holds no ink).
+
+    When the ink found holds nothing digit-sized (a hard shadow's edge taken
+    into one blob with the digits, or a shadowed page's noise estimate too
+    high), the stricter thresholds of :func:`~.ink._ink` are tried before
+    giving up.
+    """
+    try:
+        return _segment_ink(a, *_ink(a))
+    except _pre.BlankImageError as usual:
+        try:
+            return _segment_ink(a, *_ink(a, strict=True))
+        except _pre.BlankImageError:
+            raise usual from None
+
+
+def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int) -> _Plan:
+    """:func:`_segment` with the ink found."""
     c = _boxes(*components(fg))  # _ink raises when fg holds no ink
     ids, H, yc = _line(c, f, a.shape)
     owner, whole = _attach_fragments(c, ids, H)
