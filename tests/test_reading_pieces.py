@@ -201,6 +201,15 @@ def test_paper_level_median_and_robust_noise():
     assert med == pytest.approx(0.2) and sd == pytest.approx(1.4826 * 0.1)
 
 
+def test_paper_level_of_a_large_image_from_a_regular_sample():
+    """120,000 values rising row by row: a regular sample (every 3rd) has the same median and spread; the
+    first 40,000 values alone (the top of the page) would give 1/6."""
+    s = (np.arange(120_000, dtype=np.float32) / 120_000).reshape(300, 400)
+    med, sd = ink._paper_level(s)
+    assert med == pytest.approx(0.5, abs=1e-3)
+    assert sd == pytest.approx(1.4826 * 0.25, abs=1e-3)
+
+
 def test_long_lines_vertical_grid_needs_three_lines():
     m = np.zeros((200, 200), bool)
     m[:, 40] = m[:, 100] = m[:, 160] = True
