@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from handdigits.preprocess.decode import WORK_MAX, _working_image
-from handdigits.preprocess.filters import _rank, _shrink
+from handdigits.preprocess.filters import _box_blur, _grow, _rank, _shrink
 from handdigits.preprocess.ink import _strength
 
 
@@ -39,6 +39,32 @@ def test_rank_filter_equals_a_window_per_pixel(x, k, op):
 def test_shrink_is_a_3x3_minimum_with_background_outside(mask):
     padded = np.pad(mask, 1).astype(np.float32)  # outside the mask: background
     np.testing.assert_array_equal(_shrink(mask), sliding_rank(padded, 3, np.min)[1:-1, 1:-1] > 0.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=hnp.arrays(np.float32, st.tuples(st.integers(1, 3), st.integers(1, 20), st.integers(1, 20)),
+                 elements=st.floats(0, 1, width=32)),
+    k=st.sampled_from([3, 9, 21, 23]),
+    op=st.sampled_from([np.min, np.max]),
+)
+def test_rank_filter_and_blur_of_a_stack_filter_each_plane(x, k, op):
+    """A channels-first stack is filtered over its last two axes, plane by plane (both rank-filter paths:
+    shifted extremes up to 21 px, Van Herk's blocks above)."""
+    np.testing.assert_array_equal(_rank(x, k, op), np.stack([_rank(p, k, op) for p in x]))
+    np.testing.assert_array_equal(_box_blur(x, k // 2), np.stack([_box_blur(p, k // 2) for p in x]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(bool, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=24)))
+def test_grow_is_a_3x3_maximum(mask):
+    np.testing.assert_array_equal(_grow(mask), sliding_rank(mask.astype(np.float32), 3, np.max) > 0.5)
+
+
+def test_box_blur_known_answer():
+    x = np.zeros((1, 7), np.float32)
+    x[0, 3] = 3.0
+    np.testing.assert_allclose(_box_blur(x, 1), [[0, 0, 1, 1, 1, 0, 0]])  # a 3-wide mean along the row
 
 
 def test_shrink_known_answers():

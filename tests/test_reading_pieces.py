@@ -201,6 +201,14 @@ def test_paper_level_median_and_robust_noise():
     assert med == pytest.approx(0.2) and sd == pytest.approx(1.4826 * 0.1)
 
 
+def test_colour_spread_is_the_largest_channel_difference():
+    x = np.zeros((2, 2, 3), np.float32)
+    x[1, 0] = (0.2, 0.5, 0.3)  # the widest pair is red and green: 0.3
+    x[0, 1] = (0.4, 0.4, 0.6)
+    assert ink._colour_spread(x) == pytest.approx(0.3)
+    assert ink._colour_spread(np.full((3, 3, 3), 0.7, np.float32)) == 0.0
+
+
 def test_paper_level_of_a_large_image_from_a_regular_sample():
     """120,000 values rising row by row: a regular sample (every 3rd) has the same median and spread; the
     first 40,000 values alone (the top of the page) would give 1/6."""

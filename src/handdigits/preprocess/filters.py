@@ -24,8 +24,16 @@ def _grow(mask: np.ndarray) -> np.ndarray:
 
 
 def _shrink(mask: np.ndarray) -> np.ndarray:
-    """Erode a bool mask by one pixel (3×3; outside the mask counts as background): ``~_grow(~mask)``."""
-    return ~_grow(~np.pad(mask, 1, constant_values=False))[1:-1, 1:-1]
+    """Erode a bool mask by one pixel (3×3; outside the mask counts as background), separably."""
+    tall = mask.copy()
+    tall[1:] &= mask[:-1]
+    tall[:-1] &= mask[1:]
+    tall[[0, -1]] = False
+    out = tall.copy()
+    out[:, 1:] &= tall[:, :-1]
+    out[:, :-1] &= tall[:, 1:]
+    out[:, [0, -1]] = False
+    return out
 
 
 def _centre_of_mass(g: np.ndarray) -> tuple[float, float]:
@@ -46,16 +54,18 @@ _SHIFTS_MAX = 21  # windows up to this wide: shifted extremes (fewer, cheaper nu
 
 
 def _rank(x: np.ndarray, k: int, op) -> np.ndarray:
-    """Separable k×k minimum or maximum filter (``op`` = np.min / np.max), edges replicated.
+    """Separable k×k minimum or maximum filter (``op`` = np.min / np.max) over the last two axes, edges
+    replicated (a stack of images: channels first, so the inner loops run along rows).
 
-    Van Herk / Gil-Werman: running extremes within blocks of ``k`` from both
-    ends, so the cost does not grow with ``k``.
+    Windows up to ``_SHIFTS_MAX`` wide: :func:`_rank_shifts`; wider, Van Herk /
+    Gil-Werman: running extremes within blocks of ``k`` from both ends, so the
+    cost does not grow with ``k``.
     """
     ufunc = np.minimum if op is np.min else np.maximum
     r = k // 2
     if k <= _SHIFTS_MAX:
         return _rank_shifts(x, r, ufunc)
-    for axis in (0, 1):
+    for axis in (-2, -1):
         v = np.moveaxis(x, axis, -1)
         n = v.shape[-1]
         m = -(-(n + 2 * r) // k) * k
@@ -73,7 +83,7 @@ def _rank_shifts(x: np.ndarray, r: int, ufunc) -> np.ndarray:
     The window is clipped at the edges, which gives the same result as
     replicating the edge values (they lie in the clipped window).
     """
-    for axis in (0, 1):
+    for axis in (-2, -1):
         v = np.moveaxis(x, axis, 0)
         out = v.copy()
         for d in range(1, r + 1):
@@ -84,8 +94,8 @@ def _rank_shifts(x: np.ndarray, r: int, ufunc) -> np.ndarray:
 
 
 def _box_blur(x: np.ndarray, r: int) -> np.ndarray:
-    """Separable (2r+1)-box mean over the first two axes with edge padding (Pillow's blurs don't take float images)."""
-    for axis in (0, 1):
+    """Separable (2r+1)-box mean over the last two axes with edge padding (Pillow's blurs don't take float images)."""
+    for axis in (x.ndim - 2, x.ndim - 1):
         p = np.pad(x, [(r + 1, r) if a == axis else (0, 0) for a in range(x.ndim)], mode="edge")
         c = np.cumsum(p, axis=axis)
         n = x.shape[axis]

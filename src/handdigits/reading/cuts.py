@@ -24,7 +24,11 @@ _SIDE = 0.2  # cost of a cut's sideways step (each pixel of ink it crosses costs
 
 def _slant(mask: np.ndarray) -> float:
     """The shear (x per y, about the centre row) that makes the column profile of the ink sharpest."""
-    ys, xs = np.nonzero(mask)
+    return _slant_of(*np.nonzero(mask))
+
+
+def _slant_of(ys: np.ndarray, xs: np.ndarray) -> float:
+    """:func:`_slant` of the ink pixels ``(ys, xs)``."""
     if len(ys) < 20:
         return 0.0
     yc = ys.mean()

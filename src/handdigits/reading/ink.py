@@ -45,7 +45,7 @@ def _working(a: np.ndarray) -> tuple[np.ndarray, int]:
         alpha = np.clip(x[..., 3] / ascale, 0.0, 1.0)
         x = x[..., :3]
     x = np.clip((x - off) / scale, 0.0, 1.0)
-    if x.shape[-1] == 3 and np.ptp(x[::3, ::3], axis=-1).max() < 1.5 / 255:  # grey (sampled: speed)
+    if x.shape[-1] == 3 and _colour_spread(x[::3, ::3]) < 1.5 / 255:  # grey (sampled: speed)
         x = x[..., :1]
     if alpha is not None and float(alpha.max() - alpha.min()) > 1e-3:
         opaque = alpha > 0.5
@@ -53,6 +53,16 @@ def _working(a: np.ndarray) -> tuple[np.ndarray, int]:
         paper = 1.0 if (float(lum[opaque].mean()) < 0.5 if opaque.any() else True) else 0.0
         x = alpha[..., None] * x + (1.0 - alpha[..., None]) * paper
     return x, f
+
+
+def _colour_spread(x: np.ndarray) -> float:
+    """The largest difference between two channels of any pixel of an (h, w, 3) image.
+
+    From the channel planes: ``np.ptp(x, axis=-1)`` reduces along the short
+    axis and took 1 ms on a 640×480 page sampled every third pixel.
+    """
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    return float(max(np.abs(r - g).max(), np.abs(g - b).max(), np.abs(r - b).max()))
 
 
 def _ink(a: np.ndarray, *, strict: bool = False):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import preprocess as _pre
-from .cuts import _path_cuts, _slant, _split
+from .cuts import _path_cuts, _slant_of, _split
 from .ink import _ink
 from .line import _boxes, _Components, _line, components
 
@@ -108,8 +108,14 @@ def _attach_fragments(c: _Components, ids: np.ndarray, H: float) -> tuple[dict, 
 
 def _atoms(c: _Components, ids, owner: dict, whole, H: float, yc: float) -> _Atoms:
     """Component groups in reading order, wide ones cut along least-ink paths (:func:`~.cuts._path_cuts`)."""
-    s = _slant(np.isin(c.labels, whole) if len(whole) else c.labels >= 0)
-    sel = np.isin(c.lab, ids)
+    in_whole = np.zeros(c.n, bool)  # per component (a lookup: np.isin over every pixel took 0.8 ms)
+    in_whole[whole] = True
+    if not len(whole):
+        in_whole[:] = True
+    s = _slant_of(c.yy[in_whole[c.lab]], c.xx[in_whole[c.lab]])
+    in_line = np.zeros(c.n, bool)
+    in_line[ids] = True
+    sel = in_line[c.lab]
     py, px = c.yy[sel], c.xx[sel]
     lut = np.arange(c.n)
     for k, o in owner.items():
