@@ -81,7 +81,7 @@ from .framing import (BOX, CENTRE, INK_ABOVE, MNIST_SIZE, STROKE_RANGE, STROKE_T
 from .ink import _ink_strength, _paper_stats, _strength
 from .photo import (_MAX_FATNESS, _MAX_SPECKLE, _MIN_CONTRAST, _MIN_EXTENT, _MIN_SNR, TINY, _grey_path, _run)
 from .polarity import _border_values, paper_polarity
-from .rulings import RULING_MIN_SIDE, _line_pixels, _off_period, _period, _rulings, _run_lengths, best_tilt, find_rulings
+from .rulings import RULING_MIN_SIDE, _line_pixels, _near_period, _period, _rulings, _run_lengths, best_tilt, find_rulings
 from .tracing import Trace
 
 __all__ = [

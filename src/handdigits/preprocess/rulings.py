@@ -74,7 +74,7 @@ def _on_period(centres: list) -> np.ndarray:
     period = _period(centres)
     if period is None:
         return out
-    out = np.abs(_off_period(centres, *period)) < _ON_PERIOD
+    out = _near_period(centres, *period)
     return out if out.sum() >= 3 else np.zeros(len(centres), bool)
 
 
@@ -89,9 +89,10 @@ def _period(centres) -> tuple[float, float] | None:
     return d, float(np.angle(np.exp(2j * np.pi * c / d).sum()))  # circular mean of the positions modulo d
 
 
-def _off_period(centres, d: float, phase: float) -> np.ndarray:
-    """How far each position lies from the nearest line of the period, as a fraction of ``d`` (-0.5 .. 0.5)."""
-    return ((np.asarray(centres, np.float64) / d - phase / (2 * np.pi)) + 0.5) % 1.0 - 0.5
+def _near_period(centres, d: float, phase: float) -> np.ndarray:
+    """Which positions lie within ``_ON_PERIOD`` of the spacing ``d`` of a line of the period (bool array)."""
+    off = ((np.asarray(centres, np.float64) / d - phase / (2 * np.pi)) + 0.5) % 1.0 - 0.5
+    return np.abs(off) < _ON_PERIOD
 
 
 def best_tilt(ys: np.ndarray, xs: np.ndarray, h: int, w: int):

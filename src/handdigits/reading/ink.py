@@ -215,8 +215,9 @@ def _lines_by_axis(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tilt, offset, bins, counts = _pre.best_tilt(ys, xs, h, w)
         pair = counts + np.concatenate([counts[1:], [0]])  # a line's pixels may fall into two neighbouring bins
         lines = np.maximum(counts, pair) >= cover * w
+        covered = _coverage(bins, xs, len(counts), w) if axis == 1 else None
         if axis == 1:  # a grid line also spans half the height: three tall strokes (the stems of "111") are no grid
-            lines &= _coverage(bins, xs, len(counts), w) >= 0.5 * w
+            lines &= covered >= 0.5 * w
         lines |= np.convolve(lines, [1, 1, 1], mode="same").astype(bool) & (counts > 0.8 * cover * w)
         bands = _bands(lines, h)
         if len(bands) == 1 and _span(bins, xs, bands[0]) < _LONE_COVER * w:
@@ -227,10 +228,11 @@ def _lines_by_axis(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if period is not None:  # ruled or squared paper: lines on its period count from a lower cover (digits on them)
             weak = np.maximum(counts, pair) >= _ON_PERIOD_COVER * cover * w
             if axis == 1:
-                weak &= _coverage(bins, xs, len(counts), w) >= _ON_PERIOD_COVER * 0.5 * w
+                weak &= covered >= _ON_PERIOD_COVER * 0.5 * w
             weak &= ~np.convolve(lines, [1, 1, 1], mode="same").astype(bool)
-            bands += [(s0, e0) for s0, e0 in _bands(weak, h)
-                      if abs(float(_pre._off_period([0.5 * (s0 + e0)], *period)[0])) < _pre.rulings._ON_PERIOD]
+            extra = _bands(weak, h)
+            bands += [band for band, near in zip(extra, _pre._near_period([0.5 * sum(b) for b in extra], *period))
+                      if near]
         ys, xs = np.nonzero(m)
         bins = np.rint(ys - tilt * xs).astype(np.int64) + offset
         widest = np.full(len(counts), -1)  # per bin: the longest run across its band that is removed (-1: no band)
