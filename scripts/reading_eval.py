@@ -9,7 +9,11 @@ with digits apart, per rendering style) and sorts the failures by cause:
   digit is misread in its crop): candidate generation or the model is at fault;
 * ``decoder``: such a split exists, but the decoder chose another one.
 
-    python scripts/reading_eval.py [--seeds 0 1] [-n 500] [--data-dir DIR] [--list]
+    python scripts/reading_eval.py [--seeds 0 1] [-n 500] [--data-dir DIR] [--list] [--empty 300]
+
+With ``--empty N`` it also reads N empty pages of ``realworld/empty`` per
+seed: how many are refused, and what share of them and of the numbers read
+exactly reach a reading confidence of 0.1, 0.5 and 0.9.
 
 The data directory holds ``mnist/t10k-images-idx3-ubyte[.gz]``; default:
 ``$HANDDIGITS_DATA``, else ``../shared/data`` next to the repository.  About
@@ -59,7 +63,8 @@ def evaluate(clf, samples) -> list[dict]:
         try:
             plan = _segment(np.asarray(s.image))
             ans = clf.answer(np.stack(plan.crops), preprocess=False)
-            row["text"] = _decode(plan, ans.proba, ans.confidence, None, None).text
+            reading = _decode(plan, ans.proba, ans.confidence, None, None)
+            row["text"], row["confidence"] = reading.text, reading.confidence
         except ValueError:
             rows.append(row)
             continue
@@ -91,20 +96,48 @@ def report(seed: int, rows: list[dict], listing: bool = False) -> None:
                       f"{', touching' if r['touching'] else ''})")
 
 
+def empty_pages(clf, images) -> list[float | None]:
+    """``Classifier.read``'s confidence on each empty page, None where it refuses (raises)."""
+    out = []
+    for image in images:
+        try:
+            out.append(clf.read(image).confidence)
+        except ValueError:
+            out.append(None)
+    return out
+
+
+def report_empty(rows: list[dict], empty: list[float | None]) -> None:
+    """How many empty pages are refused, and how a confidence threshold splits false reads from right ones."""
+    read = np.array([c for c in empty if c is not None])
+    right = np.array([r["confidence"] for r in rows if r["cause"] is None])
+    print(f"  empty pages: {len(empty) - len(read)} of {len(empty)} refused")
+    for t in (0.1, 0.5, 0.9):
+        print(f"    reading confidence >= {t}: {(read >= t).sum() / len(empty):.1%} of the empty pages, "
+              f"{np.mean(right >= t):.1%} of the numbers read exactly")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=os.environ.get("HANDDIGITS_DATA") or str(REPO.parent / "shared" / "data"))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("-n", type=int, default=500, help="numbers per seed (default: 500)")
     parser.add_argument("--list", action="store_true", help="list every failure")
+    parser.add_argument("--empty", type=int, default=0, metavar="N",
+                        help="also read N empty pages of realworld/empty per seed (should all be refused)")
     args = parser.parse_args(argv)
 
     from handdigits import Classifier
+    from handdigits.realworld import load
     from handdigits.realworld.numbers import generate
 
     clf = Classifier()
     for seed in args.seeds:
-        report(seed, evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir)), args.list)
+        rows = evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir))
+        report(seed, rows, args.list)
+        if args.empty:
+            images, _ = load("realworld/empty", n=args.empty, seed=seed, data_dir=args.data_dir)
+            report_empty(rows, empty_pages(clf, images))
 
 
 if __name__ == "__main__":
