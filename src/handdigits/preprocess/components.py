@@ -16,6 +16,13 @@ def _block_any(mask: np.ndarray, g: int) -> np.ndarray:
     return np.pad(mask, ((0, ph), (0, pw))).reshape((h + ph) // g, g, (w + pw) // g, g).any(axis=(1, 3))
 
 
+def _block_expand(mask: np.ndarray, g: int, shape: tuple[int, ...]) -> np.ndarray:
+    """A mask reduced by :func:`_block_any` back at full size ``shape`` (each block's value on all its pixels)."""
+    if g <= 1:
+        return mask
+    return np.repeat(np.repeat(mask, g, 0), g, 1)[: shape[0], : shape[1]]
+
+
 def _label(mask: np.ndarray) -> np.ndarray:
     """8-connected component labels (min pixel index per component; -1 = background)."""
     h, w = mask.shape
@@ -78,9 +85,7 @@ def _digit_blob(mask: np.ndarray) -> tuple[np.ndarray, int]:
     h, w = mask.shape
     g = int(np.ceil(max(h, w) / _LABEL_MAX))
     kept, extent = _keep_components(_block_any(mask, g))
-    if g > 1:
-        kept = np.repeat(np.repeat(kept, g, 0), g, 1)[:h, :w]
-    return kept & mask, extent * g
+    return _block_expand(kept, g, mask.shape) & mask, extent * g
 
 
 def _main_blob(mask: np.ndarray) -> np.ndarray:

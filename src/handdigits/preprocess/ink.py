@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .components import _block_any
+from .components import _block_any, _block_expand
 from .decode import _LUMA, _luminance
 from .filters import _bbox, _box_blur, _rank, _resize
 from .polarity import _border_surface, _border_values, _brighter_ink
@@ -106,8 +106,7 @@ def _ink_strength(x: np.ndarray) -> np.ndarray:
     g = int(np.ceil(max(h, w) / _THUMB_MAX))
     seed = _block_any(strong, g).astype(np.float32)
     near = _rank(seed, max(3, int(0.25 * max(seed.shape)) | 1), np.max) > 0  # within a stroke's reach of ink
-    near = np.repeat(np.repeat(near, g, 0), g, 1)[:h, :w]
-    return np.where(near, wide, local)
+    return np.where(_block_expand(near, g, (h, w)), wide, local)
 
 
 def _flat_paper(x: np.ndarray) -> np.ndarray | None:

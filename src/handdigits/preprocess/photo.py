@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .components import _LABEL_MAX, _block_any, _digit_blob, _label
+from .components import _LABEL_MAX, _block_any, _block_expand, _digit_blob, _label
 from .decode import _luminance, _working_image
 from .filters import _bbox, _grow, _rank
 from .framing import MNIST_SIZE, _to_box, stroke_width
@@ -86,10 +86,10 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
         return fail(f"the only ink is a thin stroke along the image's edge ({x1 - x0}x{y1 - y0} px):"
                     " a printed line cut by the frame", fg, rulings)
     grown = _with_faint_parts(s, kept, med, sd, t)
-    if grown is not kept:
+    if grown is not kept:  # the box again only when faint parts were added
         kept, region = grown, _rank(grown.astype(np.float32), 5, np.max) > 0
+        x0, y0, x1, y1 = box = _bbox((grey > 0) & region)
     v = grey * region
-    x0, y0, x1, y1 = box = _bbox(v > 0)
     out = _to_box(v[y0:y1, x0:x1], stroke=True)
     if out is None:
         return fail("the ink vanished when resized", fg, rulings)
@@ -185,10 +185,7 @@ def _with_faint_parts(s: np.ndarray, kept: np.ndarray, med: float, sd: float, t:
     ids = np.unique(lab[_block_any(kept, g) & (lab >= 0)])
     if ids.size == 0:
         return kept
-    near = np.isin(lab, ids)
-    if g > 1:
-        near = np.repeat(np.repeat(near, g, 0), g, 1)[:h, :w]
-    grown = kept | (near & weak)
+    grown = kept | (_block_expand(np.isin(lab, ids), g, (h, w)) & weak)
     if grown.sum() > _GROW_PIXELS * kept.sum() or _box_area(grown) > _GROW_BOX * _box_area(kept):
         return kept  # a shadow or a line's remnant joined the strokes: no faint parts of theirs
     return grown
