@@ -7,7 +7,7 @@ whenever the bundled model changes::
     python scripts/make_model_card.py --data-dir ../shared/data
         [--weights src/handdigits/weights] [--output docs/model-card.md]
         [--json docs/model-card.json] [--plot docs/images/benchmark.png]
-        [--candidate NAME=DIR ...] [--ablation WITH=DIR,WITHOUT=DIR]
+        [--candidate NAME=DIR ...] [--ablation WITH=DIR,WITHOUT=DIR] [--kept-because TEXT]
 
 ``--candidate`` names training output directories (``model.keras`` +
 ``metadata.json``).  All candidates are measured on the bundled model's
@@ -16,6 +16,8 @@ from its metadata: MNIST, EMNIST, synthetic digits of held-out styles and
 synthetic non-digits), and the card shows how the bundled one was chosen —
 on validation data only.  ``--ablation`` names two runs of one recipe, with
 and without the synthetic data, whose test results are shown side by side.
+When the validation rule picks a candidate other than the bundled model, the
+card says so, with ``--kept-because`` as the reason the bundled one is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shlex
 import sys
 import time
 from datetime import datetime, timezone
@@ -66,7 +69,8 @@ def validation_set(meta: dict, data_dir, download: bool):
         validation=recipe.get("validation", 5000) if "validation" in recipe else 5000,
         split_seed=recipe.get("validation_split_seed", 0), limit=data.get("limit"),
         synthetic=synthetic.get("digits", 0), nondigits=synthetic.get("nondigits", 0),
-        photos=rendered.get("photos", 0), pairs=rendered.get("pairs", 0), log=lambda msg: None,
+        photos=rendered.get("photos", 0), pairs=rendered.get("pairs", 0), numbers=rendered.get("numbers", 0),
+        log=lambda msg: None,
     )
     return xv, yv, source
 
@@ -115,7 +119,8 @@ def coverage(raw, labels) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- rendering
 
 
-def render(meta, result, *, selection, chosen, reject, curves, ablation, command, seconds, suite=None) -> str:
+def render(meta, result, *, selection, chosen, reject, curves, ablation, command, seconds, suite=None,
+           kept_because=None) -> str:
     from handdigits import decision
 
     arch, data, recipe, env = (meta.get(k, {}) for k in ("architecture", "data", "recipe", "environment"))
@@ -189,7 +194,9 @@ def render(meta, result, *, selection, chosen, reject, curves, ablation, command
           f"*train* digits drawn in the real-world conditions ({', '.join(rendered.get('kinds', []))}) and "
           f"preprocessed back ({rendered.get('photos_kept', 0):,} of {rendered.get('photos', 0):,} kept; the "
           "others were refused by preprocessing); `pairs` are two touching MNIST train digits labelled \"not a "
-          "digit\". Their validation images are renders of MNIST's held-out digits. **The `realworld/*` rows "
+          "digit\"; `numbers` are the candidates `Classifier.read` cuts from generated numbers of MNIST train "
+          "digits, labelled with their digit or \"not a digit\" when they merge two. Their validation images "
+          "are renders of MNIST's held-out digits. **The `realworld/*` rows "
           "below use the same renderer** (on MNIST *test* and scikit-learn digits), so for this model they "
           "measure the rendered conditions, not conditions nobody rendered.\n")
     init = recipe.get("init_from") or {}
@@ -227,7 +234,16 @@ def render(meta, result, *, selection, chosen, reject, curves, ablation, command
             cells = " | ".join(_pct(v["by_source"][s]) if s in v["by_source"] else "–" for s in sources)
             rej = v["reject"].get("nondigits_rejected_pct")
             w(f"| {name} | {cells} | {v['max']:.2f} % | {v['nll']:.4f} | {'–' if rej is None else f'{rej:.1f} %'} |")
-        w(f"\nChosen by validation: **{chosen}**.\n")
+        if chosen == "bundled":
+            w(f"\nChosen by validation: **{chosen}**.\n")
+        else:
+            def brief(v):
+                rej = v["reject"].get("nondigits_rejected_pct")
+                return f"max {v['max']:.2f} %" + ("" if rej is None else f", non-digits rejected {rej:.1f} %")
+
+            w(f"\nThe rule picks **{chosen}** ({brief(selection[chosen])}) over the bundled model "
+              f"({brief(selection['bundled'])})" + (f"; the bundled model is kept: {kept_because}\n" if kept_because
+                                                    else ", which is not the one bundled.\n"))
 
     w("## Results on the test sets\n")
     w("Error with 95 % Wilson intervals and expected calibration error (ECE, 15 bins) from "
@@ -299,6 +315,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-download", dest="download", action="store_false")
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=DIR")
+    parser.add_argument("--kept-because", default=None, metavar="TEXT",
+                        help="why the bundled model is kept when the validation rule picks another candidate")
     parser.add_argument("--ablation", default=None, metavar="WITH=DIR,WITHOUT=DIR",
                         help="two runs of one recipe, with and without synthetic data")
     args = parser.parse_args(argv)
@@ -367,9 +385,10 @@ def main(argv=None) -> int:
         suite = {"n": int(read.sum()), "families": len(real),
                  "ece_pct": expected_calibration_error(decision.digit_proba(raw)[read], labels[read])}
     seconds = time.perf_counter() - started
-    command = "python scripts/make_model_card.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python scripts/make_model_card.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     args.output.write_text(render(meta, result, selection=selection, chosen=chosen, reject=reject, curves=curves,
-                                  ablation=ablation, command=command.strip(), seconds=seconds, suite=suite))
+                                  ablation=ablation, command=command.strip(), seconds=seconds, suite=suite,
+                                  kept_because=args.kept_because))
     print(f"wrote {args.output} ({seconds:.0f} s)", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({"benchmark": result.to_dict(), "selection": selection, "reject": reject,

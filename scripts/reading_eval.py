@@ -9,11 +9,12 @@ with digits apart, per rendering style) and sorts the failures by cause:
   digit is misread in its crop): candidate generation or the model is at fault;
 * ``decoder``: such a split exists, but the decoder chose another one.
 
-    python scripts/reading_eval.py [--seeds 0 1] [-n 500] [--data-dir DIR] [--list] [--empty 300]
+    python scripts/reading_eval.py [--seeds 0 1] [-n 500] [--data-dir DIR] [--list] [--empty 300] [--model M]
 
 With ``--empty N`` it also reads N empty pages of ``realworld/empty`` per
 seed: how many are refused, and what share of them and of the numbers read
-exactly reach a reading confidence of 0.1, 0.5 and 0.9.
+exactly reach a reading confidence of 0.1, 0.5 and 0.9.  ``--model`` reads with
+another ``.keras`` model (a training run's, to compare it with the bundled one).
 
 The data directory holds ``mnist/t10k-images-idx3-ubyte[.gz]``; default:
 ``$HANDDIGITS_DATA``, else ``../shared/data`` next to the repository.  About
@@ -125,13 +126,14 @@ def main(argv=None) -> None:
     parser.add_argument("--list", action="store_true", help="list every failure")
     parser.add_argument("--empty", type=int, default=0, metavar="N",
                         help="also read N empty pages of realworld/empty per seed (should all be refused)")
+    parser.add_argument("--model", metavar="MODEL.keras", help="read with this model (default: the bundled one)")
     args = parser.parse_args(argv)
 
     from handdigits import Classifier
     from handdigits.realworld import load
     from handdigits.realworld.numbers import generate
 
-    clf = Classifier()
+    clf = Classifier() if args.model is None else Classifier.load(args.model)
     for seed in args.seeds:
         rows = evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir))
         report(seed, rows, args.list)

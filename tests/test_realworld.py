@@ -123,3 +123,15 @@ def test_bundled_model_reads_the_suite(real_data_dir):
             assert (pred == -1).mean() >= 0.6, name
         else:
             assert (pred == labels).mean() >= 0.85, name
+
+
+def test_shrink_averages_the_pixels_each_output_pixel_covers():
+    from handdigits.realworld import render
+
+    ink = np.zeros((4, 6))
+    ink[:2, :2] = 1.0  # one full 2x2 block
+    ink[2:, 4] = 1.0  # half of another
+    out = render.shrink(ink, 0.5)
+    assert out.shape == (2, 3) and out.dtype == np.float64
+    np.testing.assert_allclose(out, [[1.0, 0.0, 0.0], [0.0, 0.0, 0.5]], atol=1e-6)
+    assert render.shrink(ink, 0.01).shape == (1, 1)  # never below one pixel

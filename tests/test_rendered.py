@@ -1,4 +1,4 @@
-"""Training digits rendered as photos, and touching pairs (handdigits.datasets.rendered)."""
+"""Training digits rendered as photos, touching pairs and number candidates (handdigits.datasets.rendered)."""
 
 from __future__ import annotations
 
@@ -122,3 +122,57 @@ def test_cache_is_read_back_and_keyed_by_the_digits(tmp_path):
     (next(tmp_path.glob("fake-*-n3-*.npz"))).write_bytes(b"broken")  # an unreadable file is regenerated
     rendered.cached(make, x, y, 3, seed=1, directory=tmp_path)
     assert len(calls) == 3
+
+
+class _Run:
+    def __init__(self, box, width=0.7, cuts=0):
+        self.box, self.width, self.cuts = box, width, cuts
+
+
+def test_labelled_runs_match_digits_and_call_merged_ones_not_a_digit():
+    boxes = [(0, 0, 10, 20), (10, 0, 20, 20), (30, 0, 40, 20)]  # "4", "7", "2"
+    runs = [
+        _Run((0, 0, 10, 20)),  # 0: the 4 exactly
+        _Run((0, 1, 10, 20)),  # 1: the 4 (IoU 0.95)
+        _Run((0, 0, 20, 20)),  # 2: 4 and 7 merged
+        _Run((0, 0, 5, 20)),  # 3: half the 4: left out
+        _Run((10, 0, 20, 20), cuts=1),  # 4: the 7, cut from the 4
+        _Run((5, 0, 20, 20)),  # 5: the 7 with half the 4 (IoU 0.67): not a digit
+        _Run((0, 0, 40, 20)),  # 6: all three
+        _Run((12, 0, 34, 20)),  # 7: most of the 7 and 0.4 of the 2: not a digit
+        _Run((0, 0, 13, 20)),  # 8: the 4 and 0.3 of the 7 (IoU 0.77 with the 4): not a digit
+        _Run((1, 0, 10, 20)),  # 9: the 4 without its left edge (IoU 0.9, holds 0.9): neither
+    ]
+    out = rendered._labelled_runs(runs, boxes, "472", np.random.default_rng(0))
+    pos = {r: label for r, label in out if label != NOT_A_DIGIT}
+    neg = {r for r, label in out if label == NOT_A_DIGIT}
+    assert 4 in pos and pos[4] == 7  # cut from ink: kept first
+    assert len(pos) == 3 == rendered._PER_NUMBER[0] and set(pos) == {0, 1, 4} and all(pos[r] == 4 for r in pos if r != 4)
+    assert len(neg) == rendered._PER_NUMBER[1] and neg <= {2, 5, 6, 7, 8}  # 2 of the 5 kept
+    assert all(r not in (3, 9) for r, _ in out)
+    everything = rendered._labelled_runs(runs, boxes, "472", np.random.default_rng(0))
+    assert everything == out  # the same generator state picks the same
+
+
+def test_number_candidates_are_the_readers_crops_labelled_and_deterministic(mnist_test):
+    from handdigits.reading.segment import _segment
+    from handdigits.realworld.numbers import make_number
+
+    x, y = mnist_test[0][:200], mnist_test[1][:200]
+    a, ya = rendered.number_candidates(x, y, 40, seed=2, progress=False)
+    b, yb = rendered.number_candidates(x, y, 40, seed=2, progress=False)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(ya, yb)
+    assert a.shape == (40, 28, 28) and a.dtype == np.uint8 and ya.dtype == np.int64
+    assert (ya == NOT_A_DIGIT).any() and (ya < 10).any()
+    # the first kept crops are candidates of number 0, exactly as the reader cut them
+    rng = np.random.default_rng([2, 3, 0])
+    idx = rng.integers(len(x), size=int(rng.integers(2, 7)))
+    text = "".join(str(int(y[j])) for j in idx)
+    sample = make_number([x[j] for j in idx], text, rng, touching=rng.random() < 0.5)
+    plan = _segment(np.asarray(sample.image))
+    first = rendered._labelled_runs(plan.runs, sample.boxes, text, rng)
+    assert len(first) >= 1
+    for k, (r, label) in enumerate(first):
+        np.testing.assert_array_equal(a[k], plan.crops[r])
+        assert ya[k] == label and (label == NOT_A_DIGIT or str(label) in text)

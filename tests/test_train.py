@@ -572,31 +572,38 @@ def test_photos_and_pairs_render_training_digits_and_validate_on_mnist_hold_out(
     def fake(kind):
         def make(digits, labels, n, *, seed):
             seen[(kind, seed)] = digits.copy()
-            label = assembly.NOT_A_DIGIT if kind == "pairs" else 3
+            label = assembly.NOT_A_DIGIT if kind in ("pairs", "numbers") else 3
             return np.full((n - 1, 28, 28), seed + 1, np.uint8), np.full(n - 1, label, np.int64)
         make.__name__ = kind
         return make
 
     monkeypatch.setattr(rendered, "render_photos", fake("photos"))
     monkeypatch.setattr(rendered, "merged_pairs", fake("pairs"))
+    monkeypatch.setattr(rendered, "number_candidates", fake("numbers"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     (xt, yt), (xv, yv, src), info = assembly.training_sets(
         "mnist", data_dir=d, download=False, verify=False, validation=30, split_seed=4, photos=50, pairs=20,
-        log=lambda msg: None,
+        numbers=10, log=lambda msg: None,
     )
     (mt, _), (mv, _) = split_validation(arrays["train"][0], arrays["train"][1], 30, 4)
     # training renders come from MNIST's training part, validation renders from its hold-out only
     np.testing.assert_array_equal(seen[("photos", 4)], mt)
     np.testing.assert_array_equal(seen[("photos", 5)], mv)
     np.testing.assert_array_equal(seen[("pairs", 5)], mv)
-    assert info["used"] == ["mnist", "photos", "pairs"]
+    np.testing.assert_array_equal(seen[("numbers", 4)], mt)
+    np.testing.assert_array_equal(seen[("numbers", 5)], mv)
+    assert info["used"] == ["mnist", "photos", "pairs", "numbers"]
+    assert info["rendered"]["numbers"] == 10 and "numbers_train" in info["hashes"]
     assert info["sources"]["photos"] == {"train_n": 49, "validation_n": assembly.MIN_SYNTHETIC_VALIDATION - 1}
     assert info["rendered"]["photos_kept"] == 49 and info["rendered"]["kinds"] == list(rendered.KINDS)
     assert set(yv[src == "pairs"]) == {assembly.NOT_A_DIGIT} and (xv[src == "photos"] == 6).all()
-    assert len(xt) == 270 + 49 + 19 and "photos_train" in info["hashes"]
+    assert len(xt) == 270 + 49 + 19 + 9 and "photos_train" in info["hashes"]
     assert assembly.DataSpec(pairs=1).classes == 11 and assembly.DataSpec(photos=1).classes == 10
+    assert assembly.DataSpec(numbers=1).classes == 11
     with pytest.raises(ValueError, match="need datasets 'mnist' or 'combined'"):
         assembly.training_sets("emnist", data_dir=d, download=False, photos=5, log=lambda msg: None)
+    with pytest.raises(ValueError, match="need datasets 'mnist' or 'combined'"):
+        assembly.training_sets("emnist", data_dir=d, download=False, numbers=5, log=lambda msg: None)
 
 
 def test_photos_and_pairs_are_in_the_run_config_only_when_used():
@@ -605,14 +612,15 @@ def test_photos_and_pairs_are_in_the_run_config_only_when_used():
     plain = run_config("bn_cnn", seed=1)
     assert "photos" not in plain and "pairs" not in plain  # a run made before they existed still matches
     used = run_config("bn_cnn", seed=1, photos=100, pairs=0)
-    assert used["photos"] == 100 and "pairs" not in used
+    assert used["photos"] == 100 and "pairs" not in used and "numbers" not in plain
+    assert run_config("bn_cnn", seed=1, numbers=30)["numbers"] == 30
 
 
 def test_photos_and_pairs_flags(capsys):
     from handdigits.train.cli import build_parser
 
-    args = build_parser().parse_args(["--photos", "12000", "--pairs", "8000"])
-    assert (args.photos, args.pairs) == (12000, 8000)
+    args = build_parser().parse_args(["--photos", "12000", "--pairs", "8000", "--numbers", "30000"])
+    assert (args.photos, args.pairs, args.numbers) == (12000, 8000, 30000)
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--pairs", "-1"])
     assert "--pairs" in capsys.readouterr().err

@@ -19,7 +19,10 @@ One place builds what :mod:`handdigits.train` trains on:
   (:func:`handdigits.datasets.rendered.render_photos`); the hold-out renders MNIST's
   validation digits, so no image of MNIST's hold-out is trained on in any form;
 - ``pairs``: two touching MNIST train digits, labelled :data:`NOT_A_DIGIT`
-  (:func:`handdigits.datasets.rendered.merged_pairs`), held out the same way.
+  (:func:`handdigits.datasets.rendered.merged_pairs`), held out the same way;
+- ``numbers``: the candidates :meth:`Classifier.read` cuts from numbers of MNIST train
+  digits, labelled with their digit or :data:`NOT_A_DIGIT`
+  (:func:`handdigits.datasets.rendered.number_candidates`), held out the same way.
 
 Every array used is recorded by SHA-256 in the returned ``info``.
 """
@@ -75,18 +78,20 @@ class DataSpec:
     extra_data: tuple = ()
     photos: int = 0
     pairs: int = 0
+    numbers: int = 0
 
     @property
     def classes(self) -> int:
         """10, or 11 when a source labels images "not a digit" (:data:`NOT_A_DIGIT`)."""
-        return 11 if self.nondigits or self.pairs else 10
+        return 11 if self.nondigits or self.pairs or self.numbers else 10
 
     def load(self, log=print):
         """:func:`training_sets` of this specification."""
         return training_sets(
             self.datasets, data_dir=self.data_dir, download=self.download, verify=self.verify,
             validation=self.validation, split_seed=self.split_seed, limit=self.limit, synthetic=self.synthetic,
-            nondigits=self.nondigits, extra=self.extra_data, photos=self.photos, pairs=self.pairs, log=log,
+            nondigits=self.nondigits, extra=self.extra_data, photos=self.photos, pairs=self.pairs,
+            numbers=self.numbers, log=log,
         )
 
 
@@ -104,6 +109,7 @@ def training_sets(
     extra=(),
     photos: int = 0,
     pairs: int = 0,
+    numbers: int = 0,
     log=print,
 ):
     """``(x_train, y_train), (x_val, y_val, val_source), info`` from the named sources.
@@ -123,10 +129,11 @@ def training_sets(
         part = _mnist_part(files, info, validation, split_seed, limit, log)
         fraction = len(part[2][0]) / (len(part[1][0]) + len(part[2][0]))
         parts.append(part)
-    if photos or pairs:
+    if photos or pairs or numbers:
         if fraction is None:
-            raise ValueError("photos and pairs are rendered from MNIST train digits: they need datasets 'mnist' or 'combined'")
-        parts += _rendered_parts(photos, pairs, parts[0], info, fraction, split_seed, log)
+            raise ValueError("photos, pairs and numbers are rendered from MNIST train digits: "
+                             "they need datasets 'mnist' or 'combined'")
+        parts += _rendered_parts(photos, pairs, numbers, parts[0], info, fraction, split_seed, log)
     if datasets in ("emnist", "combined"):
         part = _emnist_part(files, info, fraction if fraction else validation, split_seed, limit, log,
                             required=datasets == "emnist")
@@ -232,13 +239,15 @@ def _synthetic_parts(synthetic, nondigits, info, fraction, split_seed) -> list:
     return parts
 
 
-def _rendered_parts(photos, pairs, mnist, info, fraction, split_seed, log) -> list:
-    """Photos of MNIST train digits and touching pairs; their hold-outs come from MNIST's."""
+def _rendered_parts(photos, pairs, numbers, mnist, info, fraction, split_seed, log) -> list:
+    """Photos of MNIST train digits, touching pairs and number candidates; their hold-outs come from MNIST's."""
     from .datasets import rendered
 
     _, (xt, yt), (xv, yv) = mnist
     parts = []
-    for name, n, make in (("photos", photos, rendered.render_photos), ("pairs", pairs, rendered.merged_pairs)):
+    sources = (("photos", photos, rendered.render_photos), ("pairs", pairs, rendered.merged_pairs),
+               ("numbers", numbers, rendered.number_candidates))
+    for name, n, make in sources:
         if n:
             n_val = max(MIN_SYNTHETIC_VALIDATION, int(round(n * fraction)))
             log(f"rendering {n} + {n_val} {name} from MNIST train digits")
@@ -246,8 +255,9 @@ def _rendered_parts(photos, pairs, mnist, info, fraction, split_seed, log) -> li
             val = rendered.cached(make, xv, yv, n_val, seed=split_seed + 1)
             info["hashes"][f"{name}_train"] = sha256_arrays(*train)
             parts.append((name, train, val))
-    if photos or pairs:
-        info["rendered"] = {"photos": int(photos), "pairs": int(pairs), "kinds": list(rendered.KINDS),
+    if photos or pairs or numbers:
+        info["rendered"] = {"photos": int(photos), "pairs": int(pairs), **({"numbers": int(numbers)} if numbers else {}),
+                            "kinds": list(rendered.KINDS),
                             "version": rendered.VERSION, "photos_kept": int(len(parts[0][1][0])) if photos else 0}
     return parts
 

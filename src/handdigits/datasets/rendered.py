@@ -1,8 +1,9 @@
 """Training digits photographed: MNIST *train* digits rendered as users photograph and scan them.
 
-Two generated sources for :mod:`handdigits.assembly` (``--photos N`` and ``--pairs N`` in
-``python -m handdigits.train``), both made from digits the caller gives (the MNIST train
-split for training, the MNIST validation hold-out for validation), never from test digits:
+Three generated sources for :mod:`handdigits.assembly` (``--photos N``, ``--pairs N`` and
+``--numbers N`` in ``python -m handdigits.train``), all made from digits the caller gives
+(the MNIST train split for training, the MNIST validation hold-out for validation), never
+from test digits:
 
 - :func:`render_photos`: each digit drawn in one of the real-world conditions of
   :mod:`handdigits.realworld` (notebook paper, canvas, small and faint, coloured ink, tight
@@ -13,6 +14,9 @@ split for training, the MNIST validation hold-out for validation), never from te
 - :func:`merged_pairs`: two digits touching or overlapping side by side, in MNIST format,
   labelled :data:`NOT_A_DIGIT`: what :meth:`Classifier.read` sees when it has not cut a
   number where it should, and must score low.
+- :func:`number_candidates`: what :meth:`Classifier.read` itself cuts from generated numbers
+  of the digits (with touching neighbours), labelled with the digit a candidate matches or
+  :data:`NOT_A_DIGIT` when it merges two.
 
 The real-world *suite* renders MNIST *test* digits and scikit-learn's digits with other
 seeds; the two share the renderer, so its figures for a model trained with ``photos``
@@ -86,6 +90,78 @@ def merged_pairs(digits, labels, n: int, *, seed: int) -> tuple[np.ndarray, np.n
         gap = int(rng.integers(-1, 2)) if 1 in (labels[a], labels[b]) else int(rng.integers(-5, 2))
         out[i] = mnist_from_array(_side_by_side(digits[a], digits[b], gap, int(rng.integers(-2, 3))))
     return out, np.full(n, NOT_A_DIGIT, np.int64)
+
+
+def number_candidates(digits, labels, n: int, *, seed: int, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` candidate digits that :meth:`Classifier.read` cuts from numbers of ``digits``, labelled.
+
+    Numbers of 2-6 of ``digits`` are laid out and photographed like ``realworld/numbers``
+    (:func:`handdigits.realworld.numbers.make_number`; half of them with touching neighbours)
+    and split into candidates by the reader's own segmentation, so the crops are exactly what
+    the reader classifies.  A candidate whose box matches one digit's box (IoU at least
+    :data:`_MATCH`), holds nearly all of it (:data:`_HOLD`: a 4 that lost its left arm to a
+    cut is a fair "1", and must not teach the model that such 1s are 4s) and no large part of
+    another (:data:`_COVER`) is labelled with that digit (often a digit cut from its
+    neighbour, with the cut's traces); one that matches no digit that well but holds at
+    least :data:`_COVER` of two digits' boxes or more is labelled :data:`NOT_A_DIGIT` (two
+    digits merged, a digit with a large part of its neighbour), what the decoder must score
+    low.  Pieces of one digit are left out: half a 4 is a fair "1", the bottom of an 8 a
+    fair "0", and a model taught otherwise would doubt real ones.  Of each number at most
+    :data:`_PER_NUMBER` ``(digits, non-digits)`` candidates are kept, digit candidates cut
+    through ink first.  Number ``i`` uses a generator seeded by ``(seed, 3, i)``; numbers are
+    made until ``n`` candidates are kept.  Returns uint8 ``(n, 28, 28)`` and int64 labels.
+    """
+    from ..reading.segment import _segment
+    from ..realworld.numbers import LENGTHS, make_number
+
+    digits, labels, n, seed = _checked(digits, labels, n, seed)
+    x, y = [], []
+    bar = _Progress("number candidates", n, progress)
+    i = 0
+    while len(y) < n:
+        rng = np.random.default_rng([seed, 3, i])
+        i += 1
+        idx = rng.integers(len(digits), size=int(rng.integers(LENGTHS[0], LENGTHS[1] + 1)))
+        text = "".join(str(int(labels[j])) for j in idx)
+        sample = make_number([digits[j] for j in idx], text, rng, touching=rng.random() < 0.5)
+        try:
+            plan = _segment(np.asarray(sample.image))
+        except ValueError:  # nothing found: no candidates
+            continue
+        for r in _labelled_runs(plan.runs, sample.boxes, text, rng):
+            x.append(plan.crops[r[0]])
+            y.append(r[1])
+        bar.update(min(len(y), n))
+    bar.update(n, final=True)
+    return np.stack(x[:n]), np.array(y[:n], np.int64)
+
+
+_MATCH = 0.8  # a candidate box with at least this IoU with a digit's box ...
+_HOLD = 0.95  # ... holding this share of that box is that digit
+_COVER = 0.3  # a candidate holding this share of two digits' boxes or more is not a digit (nor a match)
+_PER_NUMBER = (3, 2)  # candidates kept per number: digits, non-digits
+
+
+def _labelled_runs(runs, boxes, text: str, rng: np.random.Generator) -> list:
+    """``(run index, label)`` of the candidates :func:`number_candidates` keeps from one number."""
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    found = np.array([r.box for r in runs], np.float64).reshape(-1, 4)
+    lo, hi = np.maximum(found[:, None, :2], boxes[None, :, :2]), np.minimum(found[:, None, 2:], boxes[None, :, 2:])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=2)
+    found_area, area = np.prod(found[:, 2:] - found[:, :2], axis=1), np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
+    iou = inter / (found_area[:, None] + area[None, :] - inter)
+    best = iou.argmax(axis=1)
+    best_iou = iou.max(axis=1)
+    held = inter / area[None, :]
+    covers = (held >= _COVER).sum(axis=1)
+    holds = held[np.arange(len(runs)), best] >= _HOLD
+    positive = [r for r in range(len(runs)) if best_iou[r] >= _MATCH and holds[r] and covers[r] == 1]
+    negative = [r for r in range(len(runs)) if best_iou[r] < _MATCH and covers[r] >= 2]
+    rng.shuffle(positive)
+    positive.sort(key=lambda r: -runs[r].cuts)  # stable: shuffled within equal cut counts
+    rng.shuffle(negative)
+    return ([(r, int(text[best[r]])) for r in positive[: _PER_NUMBER[0]]]
+            + [(r, NOT_A_DIGIT) for r in negative[: _PER_NUMBER[1]]])
 
 
 def as_grey8(digit: np.ndarray) -> np.ndarray:

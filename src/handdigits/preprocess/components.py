@@ -77,13 +77,17 @@ def _keep_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return np.isin(lab, keep), largest_extent
 
 
+def _label_scale(shape) -> int:
+    """The block size that brings an image of ``shape`` to at most ``_LABEL_MAX`` px a side for labelling."""
+    return int(np.ceil(max(shape) / _LABEL_MAX))
+
+
 def _digit_blob(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """The largest component of a mask with its sizeable neighbours, and the largest one's extent in pixels.
 
     Components are found on the mask reduced to at most ``_LABEL_MAX`` px (block "any").
     """
-    h, w = mask.shape
-    g = int(np.ceil(max(h, w) / _LABEL_MAX))
+    g = _label_scale(mask.shape)
     kept, extent = _keep_components(_block_any(mask, g))
     return _block_expand(kept, g, mask.shape) & mask, extent * g
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .components import _LABEL_MAX, _block_any, _block_expand, _digit_blob, _label
+from .components import _block_any, _block_expand, _digit_blob, _label, _label_scale
 from .decode import _luminance, _working_image
 from .filters import _bbox, _grow, _rank
 from .framing import MNIST_SIZE, _to_box, stroke_width
@@ -180,7 +180,7 @@ def _with_faint_parts(s: np.ndarray, kept: np.ndarray, med: float, sd: float, t:
     """
     weak = s > max(med + 3.0 * sd, med + _WEAK * (t - med))
     h, w = s.shape
-    g = int(np.ceil(max(h, w) / _LABEL_MAX))  # labelled at the scale of _digit_blob
+    g = _label_scale((h, w))  # labelled at the scale of _digit_blob
     lab = _label(_block_any(weak, g))
     ids = np.unique(lab[_block_any(kept, g) & (lab >= 0)])
     if ids.size == 0:
@@ -254,7 +254,7 @@ def _has_loop(blob: np.ndarray) -> bool:
     (900 pages of ``realworld/empty``); that "0" enclosed 10 %.  Labelled at
     most ``_LABEL_MAX`` px a side (a block is background when all its pixels are).
     """
-    g = int(np.ceil(max(blob.shape) / _LABEL_MAX))
+    g = _label_scale(blob.shape)
     background = np.pad(~_block_any(blob, g), 1, constant_values=True)
     lab = _label(background)
     return float(((lab >= 0) & (lab != lab[0, 0])).sum()) >= _MIN_LOOP * background[1:-1, 1:-1].size

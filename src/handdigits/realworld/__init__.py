@@ -172,10 +172,7 @@ def _on_frame(ink: np.ndarray, shape, rng, angle: float = 0.0) -> np.ndarray:
     h, w = shape
     fit = min(1.0, h / ink.shape[0], w / ink.shape[1])
     if fit < 1.0:
-        from PIL import Image
-
-        size = (max(1, int(ink.shape[1] * fit)), max(1, int(ink.shape[0] * fit)))
-        ink = np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX), np.float64)
+        ink = render.shrink(ink, fit)
     top = int(rng.integers(0, max(1, h - ink.shape[0])))
     left = int(rng.integers(0, max(1, w - ink.shape[1])))
     return render.place(ink, shape, top, left)

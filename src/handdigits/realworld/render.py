@@ -128,6 +128,14 @@ def rotate(ink: np.ndarray, degrees: float) -> np.ndarray:
     return np.asarray(img.rotate(degrees, Image.Resampling.BILINEAR), np.float64)
 
 
+def shrink(ink: np.ndarray, factor: float) -> np.ndarray:
+    """An ink map scaled by ``factor`` (at most 1; each side at least 1 px), averaging the pixels each covers."""
+    from PIL import Image
+
+    size = (max(1, int(ink.shape[1] * factor)), max(1, int(ink.shape[0] * factor)))
+    return np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX), np.float64)
+
+
 def ruling(shape: tuple[int, int], rng: np.random.Generator, *, paper: str = "ruled",
            spacing: float | None = None, thickness: float | None = None, tilt: float | None = None) -> np.ndarray:
     """Printed notebook lines as an ink map: horizontal lines (``"ruled"``) or a grid (``"squared"``)."""

@@ -71,12 +71,14 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--nondigits", type=_non_negative_int, default=0, metavar="N", help="add N synthetic non-digits as an 11th class, 'not a digit' (default: 0)")
     parser.add_argument("--photos", type=_non_negative_int, default=0, metavar="N", help="add N MNIST train digits rendered as photos and scans (notebook paper, inks, tight crops...) and preprocessed back (default: 0)")
     parser.add_argument("--pairs", type=_non_negative_int, default=0, metavar="N", help="add N touching pairs of MNIST train digits as 'not a digit' (helps Classifier.read; default: 0)")
+    parser.add_argument("--numbers", type=_non_negative_int, default=0, metavar="N", help="add N candidates that Classifier.read cuts from generated numbers of MNIST train digits, labelled digit or 'not a digit' (helps Classifier.read; default: 0)")
     parser.add_argument("--extra-data", action="append", default=[], metavar="DIR_OR_IDX_PAIR", help="more labelled data: an image folder (sub-folders 0-9) or IMAGES.idx,LABELS.idx; repeatable")
     parser.add_argument("--init-from", metavar="MODEL.keras", help="fine-tune: start from this model's weights (member i of an ensemble for member i)")
     parser.add_argument("--lowres", type=_number_type(0.0, 1.0), default=0.0, metavar="P", help="probability of showing a training image at 8-16 px resolution (default: 0)")
     parser.add_argument("--no-calibrate", action="store_true", help="do not fit a temperature on the validation set")
     parser.add_argument("--overwrite", action="store_true", help="replace a finished run in --output (default: refuse)")
     parser.add_argument("--interpolate", metavar="RUN_DIR", help="train nothing: mix a finished fine-tuning run with --init-from's weights (WiSE-FT) into --output")
+    parser.add_argument("--refit-not-a-digit", action="store_true", help="train nothing: refit only the 'not a digit' output of --init-from (an 11-output model) on the data, leaving each member's digit outputs as they are, into --output")
     parser.add_argument("--alpha", type=_number_type(0.0, 1.0), default=0.5, help="with --interpolate: weight of the fine-tuned weights (default: 0.5)")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None, help="Keras verbosity (default: progress bar on a terminal, one line per epoch otherwise)")
     return parser
@@ -92,6 +94,8 @@ def run_from_args(args, parser) -> int:
         parser.error(f"--init-from {args.init_from!r} is not a file")
     if args.interpolate and (args.init_from is None or args.output is None or not Path(args.interpolate, "metadata.json").is_file()):
         parser.error("--interpolate RUN_DIR needs a finished run (RUN_DIR/metadata.json), --init-from (the model it started from) and --output")
+    if args.refit_not_a_digit and (args.init_from is None or args.output is None or args.interpolate):
+        parser.error("--refit-not-a-digit needs --init-from (the model to refit) and --output, and no --interpolate")
     if args.members > 1 and args.strategy == "multi-worker":
         parser.error(f"--members: {MULTI_WORKER_MEMBERS}")
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
@@ -110,6 +114,16 @@ def _train_from_args(args, verbose) -> dict:
             download=not args.no_download, verify=not args.no_verify, evaluate=not args.no_eval,
             overwrite=args.overwrite, command=command_line(sys.argv),
         )
+    if args.refit_not_a_digit:
+        from ..assembly import DataSpec
+        from .not_a_digit import refit_run
+
+        kw = _common_kwargs(args, verbose)
+        data = DataSpec(**{k: kw[k] for k in ("datasets", "data_dir", "download", "verify", "validation", "split_seed",
+                                               "limit", "synthetic", "nondigits", "extra_data", "photos", "pairs",
+                                               "numbers")})
+        return refit_run(args.init_from, data, output=args.output, evaluate=not args.no_eval,
+                         overwrite=args.overwrite, command=kw["command"])
     if args.members > 1:
         return train_ensemble(
             args.model,
@@ -157,6 +171,7 @@ def _common_kwargs(args, verbose) -> dict:
         nondigits=args.nondigits,
         photos=args.photos,
         pairs=args.pairs,
+        numbers=args.numbers,
         extra_data=tuple(args.extra_data),
         init_from=args.init_from,
         lowres=args.lowres,

@@ -143,7 +143,7 @@ def interpolate_run(run, init_from, alpha: float, *, output, data_dir=None, down
     net = _mixed(run, members, meta, init_from, alpha)
     data = DataSpec(config["datasets"], data_dir, download, verify, config["validation"], config["split_seed"],
                     config["limit"], config["synthetic"], config["nondigits"], tuple(config["extra_data"]),
-                    config.get("photos", 0), config.get("pairs", 0))
+                    config.get("photos", 0), config.get("pairs", 0), config.get("numbers", 0))
     _, validation, _ = data.load(log)
     metadata = {
         **{k: meta[k] for k in ("format", "architecture", "data") if k in meta},

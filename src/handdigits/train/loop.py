@@ -50,6 +50,7 @@ def train(
     extra_data=(),
     photos: int = 0,
     pairs: int = 0,
+    numbers: int = 0,
     init_from=None,
     init_member: int = 0,
     lowres: float = 0.0,
@@ -68,7 +69,8 @@ def train(
     model then has an 11th output, "not a digit"), ``extra_data`` the user's
     labelled sets (image folders or IDX pairs), ``photos`` MNIST train digits
     rendered as photos and scans and preprocessed back, ``pairs`` touching
-    pairs of digits as "not a digit".  ``init_from`` fine-tunes:
+    pairs of digits as "not a digit", ``numbers`` the candidates :meth:`Classifier.read`
+    cuts from generated numbers, labelled digit or "not a digit".  ``init_from`` fine-tunes:
     the weights start from that ``.keras`` model (member ``init_member`` of an
     ensemble; a 10-class head grows to 11 classes).  ``lowres`` is the
     probability that a training image is shown at a random low resolution

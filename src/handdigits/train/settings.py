@@ -87,13 +87,14 @@ def check_data(data: DataSpec) -> DataSpec:
     check_number(data.validation, "validation", low=0.0)
     check_int(data.photos, "photos", low=0)
     check_int(data.pairs, "pairs", low=0)
+    check_int(data.numbers, "numbers", low=0)
     return data
 
 
 CONFIG_KEYS = ("datasets", "epochs", "batch_size", "augment", "seed", "split_seed", "validation", "learning_rate",
                "limit", "synthetic", "nondigits", "lowres", "strategy")
 #: settings recorded only when used, so the run-config.json of a run made before they existed still matches
-OPTIONAL_KEYS = ("photos", "pairs")
+OPTIONAL_KEYS = ("photos", "pairs", "numbers")
 
 
 def run_config(model: str, **settings) -> dict:
