@@ -45,7 +45,7 @@ from . import provenance
 from .provenance import log
 from .settings import claim_output
 
-L2 = 1e-3  # pull of the refitted column toward the one it starts from (per example)
+L2 = 1e-3  # pull of the refitted column toward the one it starts from (beside the mean log loss)
 _MAX_NEWTON = 50
 
 
@@ -55,8 +55,8 @@ def fit_column(features, offset, target, w0, b0: float, *, l2: float = L2, weigh
 
     Plus ``l2 / 2 * |(w, b) - (w0, b0)|²``.  ``features`` ``(N, F)``,
     ``offset`` and ``target`` (0/1) ``(N,)``; ``weights`` ``(N,)`` weigh the
-    examples' losses (scaled to mean 1; default: equal).  Newton's method, each step halved
-    until the loss goes down (the loss is convex).  Returns ``(w, b, record)``
+    examples' losses (scaled to mean 1; default: equal).  Newton's method, each
+    step halved until the loss goes down (the loss is convex).  Returns ``(w, b, record)``
     with the loss before and after and the number of steps.
 
     >>> f = np.array([[0.0], [1.0], [2.0], [3.0]])
@@ -77,7 +77,7 @@ def fit_column(features, offset, target, w0, b0: float, *, l2: float = L2, weigh
     v, current, steps = v0.copy(), loss(v0), 0
     before = current
     for steps in range(1, _MAX_NEWTON + 1):
-        p = 1.0 / (1.0 + np.exp(-(a @ v + offset)))
+        p = 0.5 * (1.0 + np.tanh(0.5 * (a @ v + offset)))  # the logistic function, without overflow
         grad = a.T @ (c * (p - target)) / len(a) + l2 * (v - v0)
         hess = (a * (c * p * (1.0 - p))[:, None]).T @ a / len(a) + l2 * np.eye(len(v))
         step = np.linalg.solve(hess + 1e-9 * np.eye(len(v)), grad)
