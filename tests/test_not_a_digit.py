@@ -123,10 +123,15 @@ def test_refit_run_needs_the_models_metadata_and_records_the_refit(tmp_path, mon
     assert not_a_digit.L2 > 0
 
 
-def test_refit_flag_needs_init_from_and_output(capsys):
+def test_refit_flag_needs_init_from_with_metadata_and_output(capsys, tmp_path):
     from handdigits.train.cli import build_parser, run_from_args
 
     parser = build_parser()
     with pytest.raises(SystemExit):
         run_from_args(parser.parse_args(["--refit-not-a-digit", "--output", "x"]), parser)
     assert "--refit-not-a-digit needs --init-from" in capsys.readouterr().err
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"not checked before the metadata")
+    with pytest.raises(SystemExit):
+        run_from_args(parser.parse_args(["--refit-not-a-digit", "--init-from", str(model), "--output", "x"]), parser)
+    assert "has no metadata.json beside it" in capsys.readouterr().err

@@ -96,6 +96,8 @@ def run_from_args(args, parser) -> int:
         parser.error("--interpolate RUN_DIR needs a finished run (RUN_DIR/metadata.json), --init-from (the model it started from) and --output")
     if args.refit_not_a_digit and (args.init_from is None or args.output is None or args.interpolate):
         parser.error("--refit-not-a-digit needs --init-from (the model to refit) and --output, and no --interpolate")
+    if args.refit_not_a_digit and not Path(args.init_from).with_name("metadata.json").is_file():
+        parser.error(f"--refit-not-a-digit: {args.init_from!r} has no metadata.json beside it (written by handdigits.train)")
     if args.members > 1 and args.strategy == "multi-worker":
         parser.error(f"--members: {MULTI_WORKER_MEMBERS}")
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
