@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -135,3 +136,22 @@ def test_refit_flag_needs_init_from_with_metadata_and_output(capsys, tmp_path):
     with pytest.raises(SystemExit):
         run_from_args(parser.parse_args(["--refit-not-a-digit", "--init-from", str(model), "--output", "x"]), parser)
     assert "has no metadata.json beside it" in capsys.readouterr().err
+
+
+def test_refit_flag_passes_the_data_options_to_refit_run(tmp_path, monkeypatch):
+    from handdigits.train import not_a_digit
+    from handdigits.train.cli import build_parser, command_line, run_from_args
+
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"")
+    (tmp_path / "metadata.json").write_text("{}")
+    seen = {}
+    monkeypatch.setattr(not_a_digit, "refit_run", lambda init, data, **kw: seen.update(init=init, data=data, **kw))
+    parser = build_parser()
+    args = parser.parse_args(["--refit-not-a-digit", "--init-from", str(model), "--output", str(tmp_path / "out"),
+                              "--numbers", "7", "--nondigits", "3", "--datasets", "mnist", "--no-eval"])
+    assert run_from_args(args, parser) == 0
+    assert seen["init"] == str(model) and seen["output"] == str(tmp_path / "out")
+    assert (seen["data"].numbers, seen["data"].nondigits, seen["data"].datasets) == (7, 3, "mnist")
+    assert seen["evaluate"] is False and seen["overwrite"] is False
+    assert seen["command"] == command_line(sys.argv)  # the command as typed is recorded

@@ -239,7 +239,8 @@ def test_ruling_lines_are_removed_but_not_strokes():
     m = np.zeros((120, 300), bool)
     m[30, :] = m[60, :] = m[90, :] = True  # ruled paper
     m[20:100, 150:153] = True  # the stem of a 1 crossing the lines
-    lines = reading._long_lines(m)
+    across, down = reading.ink._lines_by_axis(m)
+    lines = across | down
     assert lines[30, :140].all() and lines[90, 160:].all()
     assert not lines[20:100, 150:153].any()
 

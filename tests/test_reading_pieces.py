@@ -218,13 +218,19 @@ def test_paper_level_of_a_large_image_from_a_regular_sample():
     assert sd == pytest.approx(1.4826 * 0.25, abs=1e-3)
 
 
+def _long_lines(mask):
+    """Every ruling and grid line pixel :func:`ink._lines_by_axis` finds, both directions."""
+    across, down = ink._lines_by_axis(mask)
+    return across | down
+
+
 def test_long_lines_vertical_grid_needs_three_lines():
     m = np.zeros((200, 200), bool)
     m[:, 40] = m[:, 100] = m[:, 160] = True
-    assert ink._long_lines(m)[:, 100].all()
+    assert _long_lines(m)[:, 100].all()
     one = np.zeros((200, 200), bool)
     one[:, 100:103] = True  # a single tall stroke (the stem of a 1) is not a grid
-    assert not ink._long_lines(one).any()
+    assert not _long_lines(one).any()
 
 
 def test_long_lines_three_tall_strokes_are_no_grid():
@@ -234,18 +240,18 @@ def test_long_lines_three_tall_strokes_are_no_grid():
     m = np.zeros((100, 200), bool)
     for x0 in (40, 100, 160):
         m[30:70, x0 : x0 + 6] = True
-    assert not ink._long_lines(m).any()
+    assert not _long_lines(m).any()
     m[:, 20] = m[:, 80] = m[:, 140] = True  # a real grid over the whole height is still found
-    found = ink._long_lines(m)
+    found = _long_lines(m)
     assert found[:, 20].all() and found[:, 140].all() and not found[30:70, 42:44].any()
 
 
 def test_long_lines_ignores_short_horizontal_strokes():
     m = np.zeros((100, 200), bool)
     m[50, 10:80] = True  # 35 % of the width: a stroke, not a ruling
-    assert not ink._long_lines(m).any()
+    assert not _long_lines(m).any()
     m[50, 10:190] = True
-    assert ink._long_lines(m)[50, 10:190].all()
+    assert _long_lines(m)[50, 10:190].all()
 
 
 def test_long_lines_a_lone_line_runs_across_most_of_the_image():
@@ -253,12 +259,12 @@ def test_long_lines_a_lone_line_runs_across_most_of_the_image():
     with a second line, half is enough."""
     m = np.zeros((70, 80), bool)
     m[10:12, 20:68] = True  # 60 % of the width: a top bar
-    assert not ink._long_lines(m).any()
+    assert not _long_lines(m).any()
     m[10:12, 5:75] = True  # 87 %: a printed line
-    assert ink._long_lines(m)[10, 5:75].all()
+    assert _long_lines(m)[10, 5:75].all()
     m[10:12, :] = False
     m[10:12, 20:68] = m[40:42, 2:78] = True  # 60 % beside a line across the page: both lines
-    found = ink._long_lines(m)
+    found = _long_lines(m)
     assert found[10, 20:68].all() and found[40, 2:78].all()
 
 
@@ -268,14 +274,14 @@ def test_long_lines_on_the_period_of_a_grid_need_half_the_cover():
     m = np.zeros((200, 200), bool)
     m[:, 20::20] = True
     m[40:130, 92:109] = True  # a digit's thick stroke over the line
-    found = ink._long_lines(m)
+    found = _long_lines(m)
     assert found[140:200, 100].all() and found[0:30, 100].all()
     assert not found[40:130, 95].any()  # the stroke itself stays
     m[:, 20::20] = False
     m[:, 20:200:40] = True  # without the line at x = 100 nothing is added off the period
     m[:, 110] = True
     m[60:200, 110] = False  # a short vertical stroke between two grid lines (30 % of the height)
-    assert not ink._long_lines(m)[:, 110].any()
+    assert not _long_lines(m)[:, 110].any()
 
 
 def test_removed_horizontal_line_is_not_bridged_along_itself():
@@ -684,7 +690,7 @@ def test_long_lines_on_squared_paper_finds_both_directions():
     m = np.zeros((120, 120), bool)
     m[::20, :] = True
     m[:, ::20] = True
-    found = ink._long_lines(m)
+    found = _long_lines(m)
     assert found[40, 5:15].all() and found[5:15, 40].all()
 
 
@@ -696,15 +702,15 @@ def test_long_lines_thickness_limit_and_crossing_ticks():
     m[60:62, :] = True
     m[58:63, 50] = True
     m[57:63, 100] = True
-    found = ink._long_lines(m)
+    found = _long_lines(m)
     assert np.flatnonzero(found[:, 10]).tolist() == [30, 31, 32, 33, 34, 60, 61]
     assert np.flatnonzero(found[:, 50]).tolist() == [30, 31, 32, 33, 34, 59, 60, 61]
     assert np.flatnonzero(found[:, 100]).tolist() == [30, 31, 32, 33, 34]
     small = np.zeros((60, 200), bool)
     small[20:24, :] = True  # 4 px on a 60-px page: 5 bins with the pair rule, more than a printed line's 4
-    assert not ink._long_lines(small).any()
+    assert not _long_lines(small).any()
     small[20:23, :] = False  # 1 px: a line
-    assert ink._long_lines(small)[23].all()
+    assert _long_lines(small)[23].all()
 
 
 def test_not_writing_edge_lines_and_left_blobs():

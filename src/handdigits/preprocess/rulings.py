@@ -70,12 +70,9 @@ def _rulings(mask: np.ndarray, min_cover: float, strength: np.ndarray) -> list[d
 
 def _on_period(centres: list) -> np.ndarray:
     """Which of >= 3 parallel line positions fall on their common period (ruled paper's regular spacing)."""
-    out = np.zeros(len(centres), bool)
     period = _period(centres)
-    if period is None:
-        return out
-    out = _near_period(centres, *period)
-    return out if out.sum() >= 3 else np.zeros(len(centres), bool)
+    out = _near_period(centres, *period) if period is not None else None
+    return out if out is not None and out.sum() >= 3 else np.zeros(len(centres), bool)
 
 
 def _period(centres) -> tuple[float, float] | None:

@@ -70,7 +70,7 @@ import numpy as np
 
 from ..validation import check_images, check_int
 from .decode import _decode
-from .ink import WORK_MAX, _long_lines
+from .ink import WORK_MAX
 from .line import components
 from .result import DigitReading, Reading
 from .segment import MAX_RUN, MAX_WIDTH, _segment

@@ -4,7 +4,7 @@ The image is reduced to at most :data:`WORK_MAX` pixels on its longer side,
 its polarity, paper colour and ink strength found like a single digit's
 (:mod:`handdigits.preprocess`); hysteresis keeps the faint parts of strokes
 connected to clear ink, and printed ruling and grid lines (faint ones too) are
-removed where no stroke crosses them (:func:`_long_lines`) and where the ink on
+removed where no stroke crosses them (:func:`_lines_by_axis`) and where the ink on
 them is no stronger than their print (:func:`_line_ink_threshold`), the paper's
 level and noise then measured without them.
 """
@@ -179,12 +179,6 @@ def _paper_level(s: np.ndarray) -> tuple[float, float]:
         s = s[:: -(-s.size // _LEVEL_SAMPLE)]
     med = float(np.median(s))
     return med, max(1.4826 * float(np.median(np.abs(s - med))), 0.004)
-
-
-def _long_lines(mask: np.ndarray) -> np.ndarray:
-    """Pixels of printed ruling and grid lines in an ink mask (bool, same shape): see :func:`_lines_by_axis`."""
-    across, down = _lines_by_axis(mask)
-    return across | down
 
 
 def _lines_by_axis(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -117,15 +117,12 @@ def _train_from_args(args, verbose) -> dict:
             overwrite=args.overwrite, command=command_line(sys.argv),
         )
     if args.refit_not_a_digit:
-        from ..assembly import DataSpec
         from .not_a_digit import refit_run
+        from .settings import split_settings
 
-        kw = _common_kwargs(args, verbose)
-        data = DataSpec(**{k: kw[k] for k in ("datasets", "data_dir", "download", "verify", "validation", "split_seed",
-                                               "limit", "synthetic", "nondigits", "extra_data", "photos", "pairs",
-                                               "numbers")})
-        return refit_run(args.init_from, data, output=args.output, evaluate=not args.no_eval,
-                         overwrite=args.overwrite, command=kw["command"])
+        _, data, options = split_settings(args.model, _common_kwargs(args, verbose))
+        return refit_run(args.init_from, data, output=args.output, evaluate=options.evaluate,
+                         overwrite=options.overwrite, command=options.command)
     if args.members > 1:
         return train_ensemble(
             args.model,
