@@ -8,6 +8,7 @@ whenever the bundled model changes::
         [--weights src/handdigits/weights] [--output docs/model-card.md]
         [--json docs/model-card.json] [--plot docs/images/benchmark.png]
         [--candidate NAME=DIR ...] [--ablation WITH=DIR,WITHOUT=DIR] [--kept-because TEXT]
+        [--reading-seeds SEED ...]
 
 ``--candidate`` names training output directories (``model.keras`` +
 ``metadata.json``).  All candidates are measured on the bundled model's
@@ -18,6 +19,9 @@ on validation data only.  ``--ablation`` names two runs of one recipe, with
 and without the synthetic data, whose test results are shown side by side.
 When the validation rule picks a candidate other than the bundled model, the
 card says so, with ``--kept-because`` as the reason the bundled one is kept.
+The reading model (``<weights>/reading``, what ``Classifier.read`` uses) gets a
+section of its own: its metadata, and ``realworld/numbers`` read exactly per
+seed (``--reading-seeds``), against the digit model reading the same numbers.
 """
 
 from __future__ import annotations
@@ -119,8 +123,52 @@ def coverage(raw, labels) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- rendering
 
 
+def reading_scores(seeds, data_dir) -> dict:
+    """``realworld/numbers`` read by the bundled reading model and by the digit model: one benchmark row per seed."""
+    from handdigits import Classifier
+    from handdigits.benchmark import benchmark
+
+    models = {"reading model": Classifier(), "digit model": Classifier(reading_model="same")}
+    rows = {}
+    for seed in seeds:
+        result = benchmark(models, datasets=("realworld/numbers",), data_dir=data_dir, seed=seed, progress=True)
+        rows[seed] = {name: result.results[name]["realworld/numbers"] for name in models}
+    return rows
+
+
+def render_reading(meta: dict, scores: dict) -> list:
+    """The card's section on the bundled reading model (``weights/reading``), from its metadata and ``scores``."""
+    recipe, data = meta.get("recipe", {}), meta.get("data", {})
+    test = (meta.get("test") or {}).get("mnist_test") or {}
+    init = recipe.get("init_from") or {}
+    out = ["## The reading model\n",
+           "`Classifier.read` classifies the candidate digits it cuts from a number with a second bundled model "
+           "(`weights/reading/`; `Classifier.reader`): the model above fine-tuned on the reader's own candidates "
+           "(`--numbers`: crops cut from generated numbers of MNIST *train* digits, labelled with their digit or "
+           "\"not a digit\" where two digits are merged). `predict` never uses it.\n",
+           f"- File: `{meta.get('file')}`, sha256 `{meta.get('sha256')}`; same architecture "
+           f"(`{meta.get('architecture', {}).get('name')}`)",
+           f"- Fine-tuned from: sha256 `{str(init.get('sha256'))[:12]}…`, {recipe.get('epochs_completed')} epochs, "
+           f"learning rate {recipe.get('learning_rate')}, {data.get('rendered', {}).get('numbers', 0):,} reader "
+           f"candidates, seed {recipe.get('seed')}",
+           f"- Command: `{recipe.get('command')}`"]
+    if test:
+        out.append(f"- MNIST test through `predict` with this model (recorded at training): {_pct(test)}; "
+                   "the digit model keeps single digits")
+    out += ["", "Numbers of `realworld/numbers` (generated from MNIST *test* and scikit-learn digits, about 20 % "
+            "with touching neighbours) read exactly, per seed (`handdigits.benchmark`, "
+            "`datasets=(\"realworld/numbers\",)`):\n",
+            "| seed | n | reading model: read exactly | digit model (`reading_model=\"same\"`): read exactly |",
+            "|---:|---:|---:|---:|"]
+    for seed, row in scores.items():
+        a, b = row["reading model"], row["digit model"]
+        out.append(f"| {seed} | {a['n']} | {100 - a['error_pct']:.1f} % | {100 - b['error_pct']:.1f} % |")
+    out.append("")
+    return out
+
+
 def render(meta, result, *, selection, chosen, reject, curves, ablation, command, seconds, suite=None,
-           kept_because=None) -> str:
+           kept_because=None, reading=None) -> str:
     from handdigits import decision
 
     arch, data, recipe, env = (meta.get(k, {}) for k in ("architecture", "data", "recipe", "environment"))
@@ -296,6 +344,9 @@ def render(meta, result, *, selection, chosen, reject, curves, ablation, command
         w(f"| {t:.2f} | {cells} |")
     w("")
 
+    if reading:
+        out += render_reading(*reading)
+
     versions = result.meta.get("versions", {})
     w("## Measurement run\n")
     w(f"- Wall time: {_fmt_seconds(seconds)} in all")
@@ -309,6 +360,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="data directory (mnist/, emnist-partial/ inside)")
     parser.add_argument("--weights", type=Path, default=REPO / "src" / "handdigits" / "weights")
+    parser.add_argument("--reading-seeds", type=int, nargs="*", default=[0, 1, 2], metavar="SEED",
+                        help="seeds of realworld/numbers read for the reading model's section (none: no section)")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "model-card.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the measurements as JSON")
     parser.add_argument("--plot", type=Path, default=None, help="also write the benchmark bar chart (PNG)")
@@ -384,15 +437,22 @@ def main(argv=None) -> int:
         read = ~np.isnan(raw).any(axis=1)
         suite = {"n": int(read.sum()), "families": len(real),
                  "ece_pct": expected_calibration_error(decision.digit_proba(raw)[read], labels[read])}
+    reading = None
+    if args.reading_seeds:
+        print("reading realworld/numbers ...", file=sys.stderr)
+        reading = (json.loads((args.weights / "reading" / "metadata.json").read_text()),
+                   reading_scores(args.reading_seeds, args.data_dir))
     seconds = time.perf_counter() - started
     command = "python scripts/make_model_card.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     args.output.write_text(render(meta, result, selection=selection, chosen=chosen, reject=reject, curves=curves,
                                   ablation=ablation, command=command.strip(), seconds=seconds, suite=suite,
-                                  kept_because=args.kept_because))
+                                  kept_because=args.kept_because, reading=reading))
     print(f"wrote {args.output} ({seconds:.0f} s)", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({"benchmark": result.to_dict(), "selection": selection, "reject": reject,
-                                         "curves": curves, "realworld_suite": suite}, indent=2, default=float) + "\n")
+                                         "curves": curves, "realworld_suite": suite,
+                                         "reading": None if reading is None else reading[1]},
+                                        indent=2, default=float) + "\n")
     if args.plot:
         result.plot(args.plot, title="bundled model: test error by dataset")
     return 0

@@ -14,7 +14,8 @@ with digits apart, per rendering style) and sorts the failures by cause:
 With ``--empty N`` it also reads N empty pages of ``realworld/empty`` per
 seed: how many are refused, and what share of them and of the numbers read
 exactly reach a reading confidence of 0.1, 0.5 and 0.9.  ``--model`` reads with
-another ``.keras`` model (a training run's, to compare it with the bundled one).
+another ``.keras`` model (a training run's, to compare it with the bundled
+reading model), or with the bundled digit model (``--model digits``).
 
 The data directory holds ``mnist/t10k-images-idx3-ubyte[.gz]``; default:
 ``$HANDDIGITS_DATA``, else ``../shared/data`` next to the repository.  About
@@ -63,7 +64,7 @@ def evaluate(clf, samples) -> list[dict]:
         row = {"truth": s.text, "touching": s.touching, "style": s.style, "text": None, "cause": "raised"}
         try:
             plan = _segment(np.asarray(s.image))
-            ans = clf.answer(np.stack(plan.crops), preprocess=False)
+            ans = clf.reader.answer(np.stack(plan.crops), preprocess=False)  # what Classifier.read does
             reading = _decode(plan, ans.proba, ans.confidence, None, None)
             row["text"], row["confidence"] = reading.text, reading.confidence
         except ValueError:
@@ -126,14 +127,17 @@ def main(argv=None) -> None:
     parser.add_argument("--list", action="store_true", help="list every failure")
     parser.add_argument("--empty", type=int, default=0, metavar="N",
                         help="also read N empty pages of realworld/empty per seed (should all be refused)")
-    parser.add_argument("--model", metavar="MODEL.keras", help="read with this model (default: the bundled one)")
+    parser.add_argument("--model", metavar="MODEL.keras",
+                        help="read with this model (default: the bundled reading model; 'digits': the bundled "
+                             "digit model, as Classifier(reading_model='same') reads)")
     args = parser.parse_args(argv)
 
     from handdigits import Classifier
     from handdigits.realworld import load
     from handdigits.realworld.numbers import generate
 
-    clf = Classifier() if args.model is None else Classifier.load(args.model)
+    clf = {None: Classifier, "digits": lambda: Classifier(reading_model="same")}.get(
+        args.model, lambda: Classifier.load(args.model))()
     for seed in args.seeds:
         rows = evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir))
         report(seed, rows, args.list)

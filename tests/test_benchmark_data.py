@@ -167,3 +167,40 @@ def test_cli_data_option(tmp_path, monkeypatch, capsys):
         with pytest.raises(SystemExit):
             cli.main(["benchmark", "--data", bad])
         assert match in capsys.readouterr().err
+
+
+class Reader(Brightness):
+    """A fake classifier that reads the number whose id is in pixel (0, 0); ``None`` raises like a blank image."""
+
+    def __init__(self, answers):
+        super().__init__()
+        self.answers = answers
+
+    def read(self, image):
+        from types import SimpleNamespace
+
+        from handdigits.preprocess import BlankImageError
+
+        text = self.answers[int(np.asarray(image)[0, 0])]
+        if text is None:
+            raise BlankImageError("no ink found")
+        return SimpleNamespace(text=text)
+
+
+def test_realworld_numbers_are_read_and_count_only_when_exact(monkeypatch):
+    import handdigits.realworld as realworld
+
+    def load(name, *, n=None, seed=0, data_dir=None):
+        assert name == "realworld/numbers"
+        return [np.full((8, 8), k, np.uint8) for k in range(5)], np.array(["12", "345", "7", "88", "2024"])
+
+    monkeypatch.setattr(realworld, "load", load)
+    assert "realworld/numbers" in bm.DATASETS and "realworld/numbers" not in bm.REALWORLD
+    r = benchmark({"f": Reader(["12", "354", None, "88", "202"])}, datasets=("realworld/numbers",))
+    row = r.results["f"]["realworld/numbers"]
+    assert (row["n"], row["errors"], row["refused"], row["ece_pct"]) == (5, 3, 1, None)
+    assert row["error_pct"] == pytest.approx(60.0) and row["refused_pct"] == pytest.approx(20.0)
+    assert r.summary["f"]["max"] == pytest.approx(60.0) and r.summary["f"]["realworld_mean"] is None
+    assert "read exactly" in r.to_markdown()
+    with pytest.raises(TypeError, match="cannot read whole numbers"):
+        benchmark({"b": Brightness()}, datasets=("realworld/numbers",))

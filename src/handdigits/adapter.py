@@ -51,13 +51,15 @@ class ModelAdapter:
             ``None``: two for single images (one where one CPU is usable), every usable CPU for batches.
         quantized: run the quantized ``.tflite`` when the metadata records one
             and LiteRT is installed; ignored by other models.
+        bundle: which bundled model ``model=None`` means (a key of
+            :data:`handdigits.weights.BUNDLES`: ``"digits"`` or ``"reading"``).
 
     Attributes:
         runs_quantized: whether LiteRT runs the quantized ``.tflite``.
     """
 
     def __init__(self, model=None, *, fast_path: bool = True, sha256: str | None = None, threads: int | None = None,
-                 quantized: bool = True):
+                 quantized: bool = True, bundle: str = "digits"):
         self.metadata = None
         self.threads = check_threads(threads)
         self.quantized = check_bool(quantized, "quantized")
@@ -65,7 +67,7 @@ class ModelAdapter:
         self.what = "the Keras model"
         self.live = False  # True: the keras.Model is the caller's; always run it, never a snapshot
         self._fast_path = fast_path
-        self._bundled = model is None
+        self._bundled = bundle if model is None else None  # the bundled model's name, or None
         self._keras = None  # the keras.Model; loaded on demand when LiteRT runs a shipped .tflite
         self._file = None  # the model file (Path or Traversable) it is loaded from
         self._directory = None  # the directory of the model file and its metadata.json
@@ -77,8 +79,9 @@ class ModelAdapter:
         if model is None:
             from .weights import bundled, verified_model_file
 
-            self._file, self.metadata = verified_model_file()
-            self._open(bundled(), "the bundled model", sha256)
+            directory = bundled(bundle)
+            self._file, self.metadata = verified_model_file(directory)
+            self._open(directory, "the bundled model" if bundle == "digits" else f"the bundled {bundle} model", sha256)
         elif isinstance(model, (str, os.PathLike)):
             self._file, self.metadata, self._sha256 = model_path(model)
             self._open(Path(model).parent, repr(str(model)), sha256)
@@ -116,9 +119,8 @@ class ModelAdapter:
     def __reduce__(self):
         if self.live:
             return (_from_keras_bytes, (keras_bytes(self.keras_model()), self.what))
-        if self._bundled:
-            return (_reopen, (None, self._fast_path, self._sha256, self.threads, self.quantized))
-        return (_reopen, (str(self._file), self._fast_path, self._sha256, self.threads, self.quantized))
+        path = None if self._bundled else str(self._file)
+        return (_reopen, (path, self._fast_path, self._sha256, self.threads, self.quantized, self._bundled or "digits"))
 
     # ------------------------------------------------------------------ running
 
@@ -206,9 +208,10 @@ class ModelAdapter:
         return lite.data if lite is not None else convert_to_tflite(self.keras_model())
 
 
-def _reopen(path, fast_path: bool, sha256: str | None, threads: int | None = None, quantized: bool = True) -> ModelAdapter:
-    """Unpickle a model carried by reference: the bundled model (``path`` None) or a ``.keras`` file."""
-    return ModelAdapter(path, fast_path=fast_path, sha256=sha256, threads=threads, quantized=quantized)
+def _reopen(path, fast_path: bool, sha256: str | None, threads: int | None = None, quantized: bool = True,
+            bundle: str = "digits") -> ModelAdapter:
+    """Unpickle a model carried by reference: a bundled model (``path`` None) or a ``.keras`` file."""
+    return ModelAdapter(path, fast_path=fast_path, sha256=sha256, threads=threads, quantized=quantized, bundle=bundle)
 
 
 def _from_keras_bytes(data: bytes, what: str) -> ModelAdapter:

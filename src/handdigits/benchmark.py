@@ -12,6 +12,11 @@ per model and dataset.
 ``"robustness"``       shorthand for the nine ``"robustness/<corruption>"`` sets: MNIST test under
                        each fixed corruption of :mod:`handdigits.corruptions` (MNIST-C style)
 ``"realworld"``        shorthand for the ``"realworld/<name>"`` suites of :mod:`handdigits.realworld`
+``"realworld/numbers"`` generated whole numbers (2-6 digits, about 20 % with touching neighbours) read
+                       with :meth:`Classifier.read <handdigits.Classifier.read>`: a number counts as an
+                       error unless read exactly, as refused when ``read`` raises (no ink found);
+                       only when named (its errors are numbers, not digits, so it stays out of the
+                       summary's means)
 ``data={name: ...}``   the user's data: ``(images, labels)`` or a folder with sub-folders 0-9
 
 Every set goes through :func:`handdigits.evaluation.evaluate` (the classifier's forward pass).
@@ -45,6 +50,7 @@ import numpy as np
 
 from .corruptions import CORRUPTIONS
 from .evaluation import as_classifier, predict, summarise
+from .metrics import error_summary
 from .report import BenchmarkResult
 from .testsets import NAMED, ROBUSTNESS, SOURCES, TestSets, realworld_names, user_set
 from .validation import check_bool, check_int, describe
@@ -53,8 +59,11 @@ from .validation import check_bool, check_int, describe
 DEFAULT_DATASETS = NAMED
 #: the real-world suites (empty until :mod:`handdigits.realworld` provides them)
 REALWORLD = realworld_names()
+#: the suites of whole numbers, read with ``Classifier.read`` (not part of ``"realworld"``)
+NUMBERS = realworld_names(numbers=True)
 #: every accepted dataset name ("robustness" and "realworld" expand to their sets)
-DATASETS = (*DEFAULT_DATASETS, "robustness", *ROBUSTNESS, *(("realworld", *REALWORLD) if REALWORLD else ()))
+DATASETS = (*DEFAULT_DATASETS, "robustness", *ROBUSTNESS, *(("realworld", *REALWORLD) if REALWORLD else ()),
+            *NUMBERS)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -123,6 +132,28 @@ def _row(pred, proba, data, dataset: str) -> dict:
     return row
 
 
+def _read_all(clf, images, bar) -> list:
+    """``clf.read(image).text`` for each image; ``None`` where ``read`` raises (no ink found)."""
+    texts = []
+    for image in images:
+        try:
+            texts.append(clf.read(image).text)
+        except ValueError:
+            texts.append(None)
+        bar.update(1)
+    return texts
+
+
+def _reading_row(texts: list, data) -> dict:
+    """A row for whole numbers: an error unless read exactly; refused where nothing was read."""
+    read = np.array(["" if t is None else t for t in texts], dtype=object)
+    refused = sum(t is None for t in texts)
+    row = {"status": data.status, **error_summary(read, data.labels.astype(object)), "refused": refused,
+           "ece_pct": None, "note": data.note}
+    row["refused_pct"] = 100.0 * refused / row["n"]
+    return row
+
+
 def _unavailable_row(note) -> dict:
     return {"status": "unavailable", "n": 0, "errors": None, "error_pct": None, "ci95_pct": None, "ece_pct": None,
             "refused": None, "refused_pct": None, "note": note}
@@ -139,9 +170,10 @@ def _label(dataset: str, data) -> str:
 def _summarise(rows: dict) -> dict:
     avail = {d: r for d, r in rows.items() if r["status"] != "unavailable"}
     robust = {d: r for d, r in avail.items() if d.startswith("robustness/")}
-    real = {d: r for d, r in avail.items() if d.startswith("realworld/")}
-    primary = {d: r for d, r in avail.items() if d not in robust and d not in real}
-    pool = primary or robust or real
+    numbers = {d: r for d, r in avail.items() if d in NUMBERS}
+    real = {d: r for d, r in avail.items() if d.startswith("realworld/") and d not in numbers}
+    primary = {d: r for d, r in avail.items() if d not in robust and d not in real and d not in numbers}
+    pool = primary or robust or real or numbers
     if not pool:
         return {"max": None, "min": None, "range": None, "mean": None, "worst": None, "best_dataset": None,
                 "datasets": [], "partial": [], "robustness_mean": None, "robustness_max": None,
@@ -263,10 +295,17 @@ def _evaluate_set(dataset, test, pre: bool, classifiers, results, timing, batch_
             continue
         t0 = time.perf_counter()
         with _bar(progress, f"{name} · {dataset}", test.n) as bar:
-            pred, proba = predict(clf, test.images, preprocess=pre, batch_size=batch_size, progress=bar)
+            if dataset in NUMBERS:
+                if not callable(getattr(clf, "read", None)):
+                    raise TypeError(f"model {name!r} cannot read whole numbers ({dataset} needs a handdigits "
+                                    f"Classifier, whose read() it calls); got {describe(clf)}")
+                row = _reading_row(_read_all(clf, test.images, bar), test)
+            else:
+                pred, proba = predict(clf, test.images, preprocess=pre, batch_size=batch_size, progress=bar)
+                row = _row(pred, proba, test, dataset)
         timing[name]["seconds"] += time.perf_counter() - t0
         timing[name]["images"] += test.n
-        results[name][dataset] = _row(pred, proba, test, dataset)
+        results[name][dataset] = row
     return {"status": test.status, "n": test.n, "parts": list(test.parts), "note": test.note,
             "label": _label(dataset, test), "preprocess": pre, "info": test.info}
 
@@ -325,4 +364,5 @@ def _versions() -> dict:
     return out
 
 
-__all__ = ["BenchmarkResult", "DATASETS", "DEFAULT_DATASETS", "REALWORLD", "ROBUSTNESS", "benchmark", "pick_best"]
+__all__ = ["BenchmarkResult", "DATASETS", "DEFAULT_DATASETS", "NUMBERS", "REALWORLD", "ROBUSTNESS", "benchmark",
+           "pick_best"]

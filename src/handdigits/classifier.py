@@ -42,6 +42,7 @@ chunks of :data:`handdigits.inputs.CHUNK` images, so memory stays bounded.
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -92,6 +93,14 @@ class Classifier:
             0.02 of float32) where ``metadata.json`` records one (the bundled
             model does) and LiteRT is installed; ``False`` runs the float32 one
             (the Keras model's answers to 1e-5).  Other models ignore it.
+        reading_model: the model :meth:`read` classifies candidate digits with
+            (:attr:`reader`).  ``None`` (default): the bundled *reading* model
+            when ``model`` is ``None`` (the bundled model fine-tuned on the
+            reader's own candidate cuts, which reads numbers better; see
+            :mod:`handdigits.reading`), else ``model`` itself; ``"same"``: this
+            classifier's model; or a ``.keras`` path or ``keras.Model`` as for
+            ``model`` (a file named ``same``: ``"./same"``).  ``fast_path``,
+            ``threads`` and ``quantized`` apply to it too.
 
     Raises:
         FileNotFoundError: the model file is missing.
@@ -101,22 +110,25 @@ class Classifier:
     """
 
     def __init__(self, model=None, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None,
-                 threads: int | None = None, quantized: bool = True):
+                 threads: int | None = None, quantized: bool = True, reading_model=None):
         check_bool(preprocess, "preprocess"), check_bool(fast_path, "fast_path")  # threads, quantized: by the adapter
-        if model is not None and not isinstance(model, (str, os.PathLike)):
-            import keras
-
-            if not isinstance(model, keras.Model):
-                raise TypeError(
-                    f"model must be None (bundled model), a path to a .keras file or a keras.Model, got {describe(model)}"
-                )
+        _check_model(model, "model")
+        if not (isinstance(reading_model, str) and reading_model == "same"):
+            _check_model(reading_model, "reading_model", "'same', ")
         self._preprocess = preprocess
         self._model = ModelAdapter(model, fast_path=fast_path, threads=threads, quantized=quantized)
         self._min_confidence, self._max_not_digit = _reject_limits(min_confidence, self._model.metadata)
+        self._reader_options = {"fast_path": fast_path, "threads": threads, "quantized": quantized}
+        if reading_model is None and model is None:
+            self._reader = None  # the bundled reading model, loaded by the first read()
+        elif reading_model is None or (isinstance(reading_model, str) and reading_model == "same"):
+            self._reader = self
+        else:
+            self._reader = Classifier(reading_model, preprocess=False, reading_model="same", **self._reader_options)
 
     @classmethod
     def load(cls, path, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None,
-             threads: int | None = None, quantized: bool = True) -> "Classifier":
+             threads: int | None = None, quantized: bool = True, reading_model=None) -> "Classifier":
         """A classifier for a ``.keras`` model file (loaded with ``safe_mode=True``, never pickle).
 
         If a ``metadata.json`` written by ``handdigits.train`` sits next to the
@@ -129,7 +141,7 @@ class Classifier:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {describe(path)}")
         return cls(path, preprocess=preprocess, fast_path=fast_path, min_confidence=min_confidence, threads=threads,
-                   quantized=quantized)
+                   quantized=quantized, reading_model=reading_model)
 
     # ------------------------------------------------------------------ properties
 
@@ -335,12 +347,28 @@ class Classifier:
 
     # ------------------------------------------------------------------ numbers
 
+    @property
+    def reader(self) -> "Classifier":
+        """The classifier :meth:`read` classifies candidate digits with (see ``reading_model``).
+
+        For ``Classifier()`` it is the bundled reading model, loaded (and checked
+        against its SHA-256) on first use; otherwise this classifier itself
+        unless ``reading_model`` named another model.
+        """
+        if self._reader is None:
+            reader = copy.copy(self)  # the same options, another model
+            reader._model = ModelAdapter(None, bundle="reading", **self._reader_options)
+            reader._reader = reader
+            self._reader = reader
+        return self._reader
+
     def read(self, image, *, max_digits: int | None = None, expected_length: int | None = None):
         """Read a whole number (one line of handwritten digits) from one image.
 
         The line is segmented into digits (touching ones are cut apart), each is
         converted like a single digit and all are classified in one batched
-        call (see :mod:`handdigits.reading` for the method).
+        call (see :mod:`handdigits.reading` for the method) by :attr:`reader`:
+        for ``Classifier()`` the bundled reading model, fine-tuned on such cuts.
 
         Args:
             image: one image, as for :meth:`predict` (path, bytes, PIL image, array).
@@ -362,7 +390,7 @@ class Classifier:
         """
         from .reading import read
 
-        return read(self, image, max_digits=max_digits, expected_length=expected_length)
+        return read(self.reader, image, max_digits=max_digits, expected_length=expected_length)
 
     def read_batch(self, images, *, max_digits: int | None = None, expected_length: int | None = None) -> list:
         """:meth:`read` for several images (a list, or a batch array): one :class:`~handdigits.reading.Reading` each.
@@ -371,7 +399,17 @@ class Classifier:
         """
         from .reading import read_batch
 
-        return read_batch(self, images, max_digits=max_digits, expected_length=expected_length)
+        return read_batch(self.reader, images, max_digits=max_digits, expected_length=expected_length)
+
+
+def _check_model(model, name: str, extra: str = "") -> None:
+    """``model`` must be ``None``, a path or a ``keras.Model`` (``TypeError`` naming ``name`` otherwise)."""
+    if model is not None and not isinstance(model, (str, os.PathLike)):
+        import keras
+
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"{name} must be None (bundled model), {extra}a path to a .keras file or a keras.Model, "
+                            f"got {describe(model)}")
 
 
 def _reject_limits(value, metadata) -> tuple[float | None, float | None]:

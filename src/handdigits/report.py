@@ -132,6 +132,9 @@ class BenchmarkResult:
                       "counts as an error, except where no digit is shown (label -1, e.g. realworld/empty), "
                       "where refusing is right. ECE: expected calibration error over the answered digits, "
                       "15 bins."]
+        if "realworld/numbers" in self.datasets:
+            lines += ["", "realworld/numbers: whole numbers read with Classifier.read; a number is right only when "
+                      "read exactly (every digit, none missing or extra), refused when no ink was found."]
         if notes:
             lines.append("")
             lines += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]

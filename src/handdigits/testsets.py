@@ -9,7 +9,8 @@ errors and the model card, so one name always means the same images.
                        part is MNIST test under the same augmentation (training's ``mnist_test_augmented``)
 ``"robustness/<c>"``   MNIST test under one fixed corruption of :mod:`handdigits.corruptions`
 ``"realworld/<name>"`` a real-world suite of :mod:`handdigits.realworld` (raw images, preprocessed by the
-                       classifier; label -1 = no digit, must be refused)
+                       classifier; label -1 = no digit, must be refused); ``"realworld/numbers"``: whole
+                       numbers, labelled with strings and read with ``Classifier.read``
 
 The MNIST-format sets are evaluated without preprocessing unless asked; the real-world sets and
 the user's own data (:func:`user_set`) go through the classifier's preprocessing.
@@ -31,13 +32,14 @@ ROBUSTNESS = tuple(f"robustness/{name}" for name in CORRUPTIONS)
 _LOAD_ERRORS = (OSError, ValueError)  # FileNotFoundError / DatasetUnavailable are OSErrors
 
 
-def realworld_names() -> tuple[str, ...]:
-    """``handdigits.realworld.NAMES``, or ``()`` while that package does not provide it."""
+def realworld_names(*, numbers: bool = False) -> tuple[str, ...]:
+    """``handdigits.realworld.NAMES`` (``NUMBERS`` with ``numbers=True``), or ``()`` while that package does not
+    provide it."""
     try:
         from . import realworld
     except ImportError:
         return ()
-    return tuple(getattr(realworld, "NAMES", ()))
+    return tuple(getattr(realworld, "NUMBERS" if numbers else "NAMES", ()))
 
 
 @dataclass
@@ -45,7 +47,8 @@ class TestSet:
     """One evaluation set.
 
     ``images``: uint8 (N, 28, 28) or a list of raw images (``None`` when unavailable);
-    ``labels`` int64 (N,), -1 where the right answer is a refusal; ``source`` uint8 (N,) index into
+    ``labels`` int64 (N,), -1 where the right answer is a refusal (strings such as ``"2024"`` for
+    the whole numbers of ``realworld/numbers``, read with ``Classifier.read``); ``source`` uint8 (N,) index into
     :data:`SOURCES` for the MNIST/EMNIST sets, else ``None``; ``parts`` the sources loaded;
     ``note`` what is missing or partial and why; ``preprocess`` whether the images must go
     through the classifier's preprocessing; ``info`` provenance (e.g. EMNIST's ``load_emnist`` info).
@@ -171,7 +174,8 @@ class TestSets:
             images, labels = realworld.load(name, seed=self.seed, data_dir=self.data_dir)
         except _LOAD_ERRORS as exc:
             return TestSet(None, None, note=self._reason(name, exc))
-        return TestSet(images, np.asarray(labels, dtype=np.int64), parts=(name,), preprocess=True)
+        labels = np.asarray(labels) if name in realworld.NUMBERS else np.asarray(labels, dtype=np.int64)
+        return TestSet(images, labels, parts=(name,), preprocess=True)
 
 
 def augmented(base: TestSet, seed: int, log=None) -> TestSet:

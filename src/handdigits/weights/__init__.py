@@ -1,4 +1,9 @@
-"""The bundled model: ``model.keras`` plus ``metadata.json`` (written by ``handdigits.train``).
+"""The bundled models: ``model.keras`` plus ``metadata.json`` (written by ``handdigits.train``).
+
+Two models ship: the digit model in this directory (what ``Classifier()``
+predicts with) and the reading model in ``reading/`` (what
+``Classifier().read`` classifies candidate digits with; see
+:data:`BUNDLES`).  Each directory holds its own ``metadata.json``.
 
 Helpers here locate the files with :mod:`importlib.resources` (so they work
 from an installed wheel), and check the model file's SHA-256 against the
@@ -12,11 +17,15 @@ import json
 from importlib.resources import files
 
 METADATA = "metadata.json"
+BUNDLES = {"digits": "", "reading": "reading"}  # bundled model -> its directory under this package
 
 
-def bundled():
-    """The ``importlib.resources`` Traversable of this package's directory."""
-    return files(__name__)
+def bundled(name: str = "digits"):
+    """The ``importlib.resources`` Traversable of a bundled model's directory (a key of :data:`BUNDLES`)."""
+    if name not in BUNDLES:
+        raise ValueError(f"bundled model must be one of {sorted(BUNDLES)}, got {name!r}")
+    root = files(__name__)
+    return root / BUNDLES[name] if BUNDLES[name] else root
 
 
 def read_metadata(directory=None) -> dict:
