@@ -22,8 +22,9 @@ BUNDLES = {"digits": "", "reading": "reading"}  # bundled model -> its directory
 
 def bundled(name: str = "digits"):
     """The ``importlib.resources`` Traversable of a bundled model's directory (a key of :data:`BUNDLES`)."""
-    if name not in BUNDLES:
-        raise ValueError(f"bundled model must be one of {sorted(BUNDLES)}, got {name!r}")
+    from ..validation import check_choice
+
+    check_choice(name, "bundled model", tuple(BUNDLES))
     root = files(__name__)
     return root / BUNDLES[name] if BUNDLES[name] else root
 
