@@ -10,12 +10,16 @@ with digits apart, per rendering style) and sorts the failures by cause:
 * ``decoder``: such a split exists, but the decoder chose another one.
 
     python scripts/reading_eval.py [--seeds 0 1] [-n 500] [--data-dir DIR] [--list] [--empty 300] [--model M]
+                                   [--validation]
 
 With ``--empty N`` it also reads N empty pages of ``realworld/empty`` per
 seed: how many are refused, and what share of them and of the numbers read
 exactly reach a reading confidence of 0.1, 0.5 and 0.9.  ``--model`` reads with
 another ``.keras`` model (a training run's, to compare it with the bundled
 reading model), or with the bundled digit model (``--model digits``).
+``--validation`` lays the numbers out from MNIST's validation hold-out instead
+of MNIST test (no scikit-learn digits): the set the reading model was chosen
+on (``--validation --seeds 100 101`` with ``-n 600`` and ``-n 900``).
 
 The data directory holds ``mnist/t10k-images-idx3-ubyte[.gz]``; default:
 ``$HANDDIGITS_DATA``, else ``../shared/data`` next to the repository.  About
@@ -98,6 +102,16 @@ def report(seed: int, rows: list[dict], listing: bool = False) -> None:
                       f"{', touching' if r['touching'] else ''})")
 
 
+def validation_digits(data_dir):
+    """MNIST's validation hold-out as training draws it by default (``split_validation``: 5,000 images, seed 0)."""
+    from handdigits.assembly import DataSpec, split_validation
+    from handdigits.datasets import load_mnist
+
+    spec = DataSpec()
+    x, y = load_mnist("train", data_dir=data_dir, download=False)
+    return split_validation(x, y, spec.validation, spec.split_seed)[1]
+
+
 def empty_pages(clf, images) -> list[float | None]:
     """``Classifier.read``'s confidence on each empty page, None where it refuses (raises)."""
     out = []
@@ -127,6 +141,9 @@ def main(argv=None) -> None:
     parser.add_argument("--list", action="store_true", help="list every failure")
     parser.add_argument("--empty", type=int, default=0, metavar="N",
                         help="also read N empty pages of realworld/empty per seed (should all be refused)")
+    parser.add_argument("--validation", action="store_true",
+                        help="lay the numbers out from MNIST's validation hold-out (the training runs' "
+                             "split_validation(5000, seed 0)) instead of MNIST test: the set to choose models on")
     parser.add_argument("--model", metavar="MODEL.keras",
                         help="read with this model (default: the bundled reading model; 'digits': the bundled "
                              "digit model, as Classifier(reading_model='same') reads)")
@@ -138,8 +155,9 @@ def main(argv=None) -> None:
 
     clf = {None: Classifier, "digits": lambda: Classifier(reading_model="same")}.get(
         args.model, lambda: Classifier.load(args.model))()
+    digits = validation_digits(args.data_dir) if args.validation else None
     for seed in args.seeds:
-        rows = evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir))
+        rows = evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir, digits=digits))
         report(seed, rows, args.list)
         if args.empty:
             images, _ = load("realworld/empty", n=args.empty, seed=seed, data_dir=args.data_dir)

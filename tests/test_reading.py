@@ -265,6 +265,19 @@ def test_numbers_generator(real_data_dir):
     assert labels.tolist() == [s.text for s in a[:2]]
 
 
+def test_numbers_from_given_digits(glyphs):
+    """``digits=``: numbers drawn only from the given images (a validation hold-out), as deterministic."""
+    from handdigits.realworld.numbers import generate
+
+    few = (np.stack([glyphs[3], glyphs[8]]), np.array([3, 8]))
+    a = generate(5, seed=2, digits=few)
+    assert [s.text for s in a] == [s.text for s in generate(5, seed=2, digits=few)]
+    assert all(set(s.text) <= {"3", "8"} and 2 <= len(s.text) <= 6 for s in a)
+    assert all(np.array_equal(x.image, y.image) for x, y in zip(a, generate(5, seed=2, digits=few)))
+    with pytest.raises(ValueError, match="digits must be"):
+        generate(2, digits=(glyphs[3], np.array([3])))
+
+
 # --------------------------------------------------------------------------- CLI
 
 

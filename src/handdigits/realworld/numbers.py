@@ -71,22 +71,33 @@ def load(*, n: int | None = None, seed: int = 0, data_dir=None) -> tuple[list[np
     return [s.image for s in samples], np.array([s.text for s in samples], dtype=f"<U{LENGTHS[1]}")
 
 
-def generate(n: int | None = None, *, seed: int = 0, data_dir=None, touching: float | None = None) -> list[NumberSample]:
+def generate(n: int | None = None, *, seed: int = 0, data_dir=None, touching: float | None = None,
+             digits=None) -> list[NumberSample]:
     """Generate ``n`` numbers (default :data:`DEFAULT_N`) with their digit boxes.
 
     Args:
         n: how many numbers.
-        seed: item ``i`` depends only on ``(seed, i)`` (and on ``touching``).
+        seed: item ``i`` depends only on ``(seed, i)`` (and on ``touching`` and ``digits``).
         data_dir: where the MNIST files are (see :func:`handdigits.datasets.load_mnist`); nothing is downloaded.
         touching: share of numbers with touching neighbours (default :data:`TOUCHING`).
+        digits: ``(images, labels)`` to draw the digits from instead of MNIST test and
+            scikit-learn's digits (white-on-black uint8 ``(N, H, W)``, labels 0-9): e.g. a
+            training run's validation hold-out, to choose a model without touching test digits.
     """
     from ..validation import check_int, check_probability
 
     n = check_int(DEFAULT_N if n is None else n, "n", low=1)
     seed = check_int(seed, "seed", low=0)
     touching = check_probability(TOUCHING if touching is None else touching, "touching")
-    mnist_x, mnist_y = _mnist_test(data_dir)
-    sk = _sklearn_digits()
+    if digits is None:
+        mnist_x, mnist_y = _mnist_test(data_dir)
+        sk = _sklearn_digits()
+    else:
+        mnist_x, mnist_y = np.asarray(digits[0]), np.asarray(digits[1]).astype(np.int64)
+        if mnist_x.ndim != 3 or len(mnist_x) != len(mnist_y) or not len(mnist_y):
+            raise ValueError(f"digits must be (images (N, H, W), labels (N,)) with N >= 1, got images of shape "
+                             f"{mnist_x.shape} and {len(mnist_y)} labels")
+        sk = None
     out = []
     for i in range(n):
         rng = np.random.default_rng([seed, 7919, i])
