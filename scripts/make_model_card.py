@@ -123,12 +123,13 @@ def coverage(raw, labels) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- rendering
 
 
-def reading_scores(seeds, data_dir) -> dict:
-    """``realworld/numbers`` read by the bundled reading model and by the digit model: one benchmark row per seed."""
+def reading_scores(bundled, seeds, data_dir) -> dict:
+    """``realworld/numbers`` read by the bundled reading model and by the digit model (the ``Classifier()``
+    ``bundled`` reading with its own model): one benchmark row per seed."""
     from handdigits import Classifier
     from handdigits.benchmark import benchmark
 
-    models = {"reading model": Classifier(), "digit model": Classifier(reading_model="same")}
+    models = {"reading model": bundled, "digit model": Classifier(reading_model="same")}
     rows = {}
     for seed in seeds:
         result = benchmark(models, datasets=("realworld/numbers",), data_dir=data_dir, seed=seed, progress=True)
@@ -441,7 +442,7 @@ def main(argv=None) -> int:
     if args.reading_seeds:
         print("reading realworld/numbers ...", file=sys.stderr)
         reading = (json.loads((args.weights / "reading" / "metadata.json").read_text()),
-                   reading_scores(args.reading_seeds, args.data_dir))
+                   reading_scores(bundled, args.reading_seeds, args.data_dir))
     seconds = time.perf_counter() - started
     command = "python scripts/make_model_card.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     args.output.write_text(render(meta, result, selection=selection, chosen=chosen, reject=reject, curves=curves,

@@ -125,6 +125,11 @@ class ModelAdapter:
     # ------------------------------------------------------------------ running
 
     @property
+    def options(self) -> dict:
+        """``fast_path``, ``threads`` and ``quantized`` as given: to open another model the same way."""
+        return {"fast_path": self._fast_path, "threads": self.threads, "quantized": self.quantized}
+
+    @property
     def name(self) -> str:
         """The architecture's name (metadata), else the Keras model's name, else what the model is."""
         name = (self.metadata or {}).get("architecture", {}).get("name")

@@ -113,18 +113,18 @@ class Classifier:
                  threads: int | None = None, quantized: bool = True, reading_model=None):
         check_bool(preprocess, "preprocess"), check_bool(fast_path, "fast_path")  # threads, quantized: by the adapter
         _check_model(model, "model")
-        if not (isinstance(reading_model, str) and reading_model == "same"):
+        same = isinstance(reading_model, str) and reading_model == "same"
+        if not same:
             _check_model(reading_model, "reading_model", "'same', ")
         self._preprocess = preprocess
         self._model = ModelAdapter(model, fast_path=fast_path, threads=threads, quantized=quantized)
         self._min_confidence, self._max_not_digit = _reject_limits(min_confidence, self._model.metadata)
-        self._reader_options = {"fast_path": fast_path, "threads": threads, "quantized": quantized}
         if reading_model is None and model is None:
             self._reader = None  # the bundled reading model, loaded by the first read()
-        elif reading_model is None or (isinstance(reading_model, str) and reading_model == "same"):
+        elif reading_model is None or same:
             self._reader = self
         else:
-            self._reader = Classifier(reading_model, preprocess=False, reading_model="same", **self._reader_options)
+            self._reader = Classifier(reading_model, preprocess=False, reading_model="same", **self._model.options)
 
     @classmethod
     def load(cls, path, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None,
@@ -357,7 +357,7 @@ class Classifier:
         """
         if self._reader is None:
             reader = copy.copy(self)  # the same options, another model
-            reader._model = ModelAdapter(None, bundle="reading", **self._reader_options)
+            reader._model = ModelAdapter(None, bundle="reading", **self._model.options)
             reader._reader = reader
             self._reader = reader
         return self._reader

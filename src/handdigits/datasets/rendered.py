@@ -96,7 +96,7 @@ def number_candidates(digits, labels, n: int, *, seed: int, progress=None) -> tu
     """``n`` candidate digits that :meth:`Classifier.read` cuts from numbers of ``digits``, labelled.
 
     Numbers of 2-6 of ``digits`` are laid out and photographed like ``realworld/numbers``
-    (:func:`handdigits.realworld.numbers.make_number`; half of them with touching neighbours)
+    (:func:`handdigits.realworld.numbers.random_number`; half of them with touching neighbours)
     and split into candidates by the reader's own segmentation, so the crops are exactly what
     the reader classifies.  A candidate whose box matches one digit's box (IoU at least
     :data:`_MATCH`), holds nearly all of it (:data:`_HOLD`: a 4 that lost its left arm to a
@@ -112,7 +112,7 @@ def number_candidates(digits, labels, n: int, *, seed: int, progress=None) -> tu
     made until ``n`` candidates are kept.  Returns uint8 ``(n, 28, 28)`` and int64 labels.
     """
     from ..reading.segment import _segment
-    from ..realworld.numbers import LENGTHS, make_number
+    from ..realworld.numbers import LENGTHS, random_number
 
     digits, labels, n, seed = _checked(digits, labels, n, seed)
     x, y = [], []
@@ -121,14 +121,12 @@ def number_candidates(digits, labels, n: int, *, seed: int, progress=None) -> tu
     while len(y) < n:
         rng = np.random.default_rng([seed, 3, i])
         i += 1
-        idx = rng.integers(len(digits), size=int(rng.integers(LENGTHS[0], LENGTHS[1] + 1)))
-        text = "".join(str(int(labels[j])) for j in idx)
-        sample = make_number([digits[j] for j in idx], text, rng, touching=rng.random() < 0.5)
+        sample = random_number(digits, labels, int(rng.integers(LENGTHS[0], LENGTHS[1] + 1)), rng, touching=0.5)
         try:
             plan = _segment(np.asarray(sample.image))
         except ValueError:  # nothing found: no candidates
             continue
-        for r in _labelled_runs(plan.runs, sample.boxes, text, rng):
+        for r in _labelled_runs(plan.runs, sample.boxes, sample.text, rng):
             x.append(plan.crops[r[0]])
             y.append(r[1])
         bar.update(min(len(y), n))

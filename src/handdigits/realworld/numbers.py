@@ -102,15 +102,17 @@ def generate(n: int | None = None, *, seed: int = 0, data_dir=None, touching: fl
     for i in range(n):
         rng = np.random.default_rng([seed, 7919, i])
         length = int(rng.integers(LENGTHS[0], LENGTHS[1] + 1))
-        if sk is not None and rng.random() < 0.1:
-            idx = rng.integers(len(sk[1]), size=length)
-            digits, labels = [sk[0][j] for j in idx], sk[1][idx]
-        else:
-            idx = rng.integers(len(mnist_y), size=length)
-            digits, labels = [mnist_x[j] for j in idx], mnist_y[idx]
-        text = "".join(str(int(d)) for d in labels)
-        out.append(make_number(digits, text, rng, touching=rng.random() < touching))
+        source = sk if sk is not None and rng.random() < 0.1 else (mnist_x, mnist_y)
+        out.append(random_number(*source, length, rng, touching=touching))
     return out
+
+
+def random_number(digits, labels, length: int, rng: np.random.Generator, *, touching: float) -> NumberSample:
+    """A number of ``length`` digits drawn from ``digits`` (with ``labels``), touching neighbours with
+    probability ``touching``, laid out and photographed by :func:`make_number`."""
+    idx = rng.integers(len(labels), size=length)
+    text = "".join(str(int(labels[j])) for j in idx)
+    return make_number([digits[j] for j in idx], text, rng, touching=rng.random() < touching)
 
 
 def make_number(digits, text: str, rng: np.random.Generator, *, touching: bool = False,

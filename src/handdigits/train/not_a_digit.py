@@ -114,8 +114,7 @@ def refit_not_a_digit(net, images, labels, *, l2: float = L2, batch_size: int = 
             raise ValueError(f"the model has {kernel.shape[1]} outputs: there is no 'not a digit' output to refit")
         features = keras.Model(member.inputs, head.input).predict(x, batch_size=batch_size, verbose=0).astype(np.float64)
         digits = features @ kernel[:, :NOT_A_DIGIT] + bias[:NOT_A_DIGIT]
-        top = digits.max(axis=1)
-        offset = -(top + np.log(np.exp(digits - top[:, None]).sum(axis=1)))  # -logsumexp of the digit logits
+        offset = -np.logaddexp.reduce(digits, axis=1)  # -logsumexp of the digit logits
         w, b, record = fit_column(features, offset, target, kernel[:, NOT_A_DIGIT], float(bias[NOT_A_DIGIT]), l2=l2)
         kernel[:, NOT_A_DIGIT], bias[NOT_A_DIGIT] = w, b
         head.set_weights([kernel, bias])
