@@ -220,3 +220,22 @@ def test_an_open_shape_or_a_pinhole_is_no_loop():
     solid = np.ones((40, 30), bool)
     solid[20, 15] = False  # one pixel of paper inside a stain
     assert not photo._has_loop(solid)
+
+
+def test_local_ink_strength_follows_a_hard_shadow():
+    """Half the page in a hard shadow is a two-level picture like a tight crop: measured from its one paper
+    colour, the shadow is ink (0.5).  ``local=True`` measures from an opening a tenth of the image wide,
+    which follows the shadow: its paper is at 0 and a stroke in it stands 0.4 above it (0.95 - 0.55)."""
+    from handdigits.preprocess import ink as pink
+
+    x = np.full((200, 300, 1), 0.05, np.float32)
+    x[:, :150] = 0.55
+    for c in (30, 90, 200, 260):
+        x[70:130, c : c + 3] = 0.95
+    x = np.clip(x + np.random.default_rng(0).normal(0, 0.005, x.shape).astype(np.float32), 0, 1)
+    usual, local = pink._ink_strength(x), pink._ink_strength(x, local=True)
+    assert np.median(usual[10:60, 10:130]) == pytest.approx(0.5, abs=0.02)
+    assert np.median(local[10:60, 10:130]) == pytest.approx(0.0, abs=0.01)
+    assert np.median(local[10:60, 170:290]) == pytest.approx(0.0, abs=0.01)
+    assert local[80:120, 31].min() == pytest.approx(0.4, abs=0.03)
+    assert local[80:120, 201].min() == pytest.approx(0.9, abs=0.03)

@@ -284,6 +284,23 @@ def test_long_lines_on_the_period_of_a_grid_need_half_the_cover():
     assert not _long_lines(m)[:, 110].any()
 
 
+def test_long_lines_also_remove_a_second_masks_pixels_in_the_lines_found():
+    """Grid lines every 20 px in a faint mask, where a blob of paper noise merges the line at x = 100 over
+    rows 0-49 into runs 21 px wide: too wide to be removed there.  ``also`` (the stricter mask, where the
+    line is 1 px wide) has that part removed, measured in its own runs, and nothing off the lines."""
+    faint = np.zeros((200, 200), bool)
+    faint[:, 20::20] = True
+    faint[0:50, 90:111] = True
+    strict = np.zeros_like(faint)
+    strict[:, 20::20] = True
+    strict[10:30, 50:53] = True  # a short stroke between lines: in no band
+    across, down = ink._lines_by_axis(faint)
+    assert down[60:, 100].all() and not down[0:50, 100].any()
+    across, down = ink._lines_by_axis(faint, also=strict)
+    assert down[:, 100].all() and down[:, 20::20].all()
+    assert not down[0:50, 95].any() and not down[10:30, 50:53].any() and not across.any()
+
+
 def test_removed_horizontal_line_is_not_bridged_along_itself():
     """Two strokes 4 px apart across a ruled line: the line's pixels between them have ink left and right,
     but a horizontal line is reconnected only across it (ink above and below), so the strokes stay apart."""
@@ -325,27 +342,52 @@ def test_ink_strict_thresholds_need_a_clear_contrast():
         ink._ink_of(x, 1, strict=True)
 
 
-def test_segment_tries_the_strict_thresholds_when_the_usual_find_nothing(monkeypatch):
+@pytest.mark.parametrize("works", [(True, False), (False, True)])
+def test_segment_retries_strict_then_local_ink_when_the_usual_finds_nothing(monkeypatch, works):
+    """Usual thresholds, then strict ones, then the usual ones on the local paper estimate: the first that
+    finds digit-sized ink is read; the later ones are not tried."""
     calls = []
     good = ink._ink(_bars(_page(), [(40, 44), (100, 104)], 20, 60))
 
-    def fake_ink(a, *, strict=False):
-        calls.append(strict)
-        if not strict:
+    def fake_ink(a, *, strict=False, local=False):
+        calls.append((strict, local))
+        if (strict, local) != works:
             raise BlankImageError("no ink found in image (blank or near-blank: only shadows and edges)")
         return good
 
     monkeypatch.setattr(segment, "_ink", fake_ink)
     plan = segment._segment(_page())
-    assert calls == [False, True] and plan.n_atoms == 2
+    order = [(False, False), (True, False), (False, True)]
+    assert calls == order[: order.index(works) + 1] and plan.n_atoms == 2
 
-    def never(a, *, strict=False):
-        calls.append(strict)
-        raise BlankImageError(f"no ink found in image (strict={strict})")
+
+def test_segment_reports_the_usual_reason_when_every_retry_fails(monkeypatch):
+    calls = []
+
+    def never(a, *, strict=False, local=False):
+        calls.append((strict, local))
+        raise BlankImageError(f"no ink found in image (strict={strict}, local={local})")
 
     monkeypatch.setattr(segment, "_ink", never)
-    with pytest.raises(BlankImageError, match=r"strict=False"):  # the usual thresholds' reason is reported
+    with pytest.raises(BlankImageError, match=r"strict=False, local=False"):
         segment._segment(_page())
+    assert len(calls) == 3
+
+
+def test_segment_reads_strokes_in_and_out_of_a_hard_shadow():
+    """The left half of the page in a hard shadow (a two-level picture like a tight crop, whose one paper
+    colour makes the whole shadow ink): the usual and strict thresholds find one blob of shadow; the local
+    paper estimate (an opening a tenth of the image wide) follows the shadow and finds all four strokes."""
+    a = np.full((200, 300), 240, np.uint8)
+    a[:, :150] = 100
+    for c in (30, 90, 200, 260):
+        a[70:130, c : c + 4] = 20
+    for thresholds in ({}, {"strict": True}):
+        v, fg, f = ink._ink(a, **thresholds)
+        assert fg.mean() > 0.4  # half the page taken for ink
+    plan = segment._segment(a)
+    assert plan.n_atoms == 4
+    assert [r.box[0] for r in plan.runs if r.j - r.i == 1] == [30, 90, 200, 260]
 
 
 def test_near_looks_k_rows_up_or_down():
@@ -487,8 +529,26 @@ def test_run_cost_narrow_and_short_penalties():
     assert decode._run_cost(_run(width=0.15), _p(7), 1.0, ref) == pytest.approx(3.0 * 0.5)
     assert decode._run_cost(_run(width=0.15), _p(1), 1.0, ref) == pytest.approx(0.0)  # a 1 may be narrow
     assert decode._run_cost(_run(width=0.3), _p(7), 1.0, ref) == pytest.approx(0.0)
-    assert decode._run_cost(_run(height=0.5), _p(7), 1.0, ref) == pytest.approx(4.0)
-    assert decode._run_cost(_run(height=0.55), _p(7), 1.0, ref) == pytest.approx(0.0)
+    # under 0.55 line heights: 4, plus the graded cost of a short candidate, 2 x (1 - h / 0.9)
+    assert decode._run_cost(_run(height=0.45), _p(7), 1.0, ref) == pytest.approx(4.0 + 1.0)
+    assert decode._run_cost(_run(height=0.72), _p(7), 1.0, ref) == pytest.approx(2.0 * 0.2)
+    assert decode._run_cost(_run(height=0.72), _p(1), 1.0, ref) == pytest.approx(2.0 * 0.2)  # 1s too
+    assert decode._run_cost(_run(height=0.9), _p(7), 1.0, ref) == pytest.approx(0.0)
+    assert decode._run_cost(_run(height=1.3), _p(7), 1.0, ref) == pytest.approx(0.0)
+
+
+def test_decoder_reads_a_six_not_its_stem_and_loop(monkeypatch):
+    """Atoms 0 (a tall stem, a poor "1": confidence 0.12) and 1 (a loop 0.7 line heights tall, a confident
+    "0") of one confident 6.  The whole costs -log 0.99 + 2.3 (joining two whole components) = 2.31; the
+    pieces -log 0.12 - log 0.99 = 2.13, plus the loop's shortness 2 x (1 - 0.7 / 0.9) = 0.44: 2.57."""
+    runs = [segment._Run(0, 1, 0.3, 1.1, (0, 0, 3, 11), [], 0),
+            segment._Run(1, 2, 0.6, 0.7, (3, 4, 9, 11), [], 0),
+            segment._Run(0, 2, 0.9, 1.1, (0, 0, 9, 11), [(0.0, False)], 0)]
+    plan = segment._Plan(2, runs, [None] * 3, np.zeros(2), 0.6)
+    proba, conf = np.stack([_p(1), _p(0), _p(6)]), np.array([0.12, 0.99, 0.99])
+    assert decode._decode(plan, proba, conf, None, None).text == "6"
+    monkeypatch.setattr(decode, "_SHORT_PENALTY", 0.0)  # without it the pieces win
+    assert decode._decode(plan, proba, conf, None, None).text == "10"
 
 
 def test_backtrack_skips_dropped_atoms():

@@ -13,6 +13,7 @@ _THUMB_MAX = 64  # longer side of the paper-colour thumbnail
 _FILLS = 0.8  # ink spanning this fraction of the frame: a tight crop, thick strokes possible
 _FILL_SHARE = 0.12  # ... and covering this share of its pixels (thick strokes; a photo's shadows and lines cover less)
 _PAGE_MIN = 64  # the light's plane is tried in photos of a page (both sides this long), not in digit-sized crops
+_LOCAL = 0.1  # the opening's width (share of the image) with local=True
 _TWO_LEVEL = 0.08  # a tight crop whose paper varies under this fraction of the ink's contrast: one paper colour,
 _FLAT_CONTRAST = 0.45  # ... if its ink is this far from the paper (a shadow's step across a page is less)
 
@@ -66,7 +67,7 @@ def _smooth_paper(thumbs: np.ndarray, fraction: float, plane: bool) -> np.ndarra
     return (_box_blur(_box_blur(opened, k // 2), k // 2) + base).transpose(1, 2, 0)
 
 
-def _ink_strength(x: np.ndarray) -> np.ndarray:
+def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
     """Ink strength of an ink-bright working image: luminance step towards the ink plus colour distance.
 
     A tight crop on one paper colour (a scan or a crop of a marker digit, see
@@ -86,27 +87,34 @@ def _ink_strength(x: np.ndarray) -> np.ndarray:
     opening) is the wider estimate (50 %) used
     near the ink, so thick strokes are not hollowed (:func:`_tight_crop`);
     elsewhere it would take a shadow's dark side for ink.
+
+    ``local=True`` (the reader's last try on a page it found no digits in)
+    uses neither one paper colour nor the wide estimate, and an opening
+    ``_LOCAL`` of the image wide: half a page in a hard shadow is a two-level
+    picture that :func:`_flat_paper` takes for a tight crop, and the shadow
+    became ink.
     """
     thumbs = _thumbnail(x)
-    flat = _flat_paper(thumbs)
+    flat = None if local else _flat_paper(thumbs)
     if flat is not None:
         return _strength(x, flat)
-    paper, plane = _smooth_paper(thumbs, 0.25, False), False
+    fraction = _LOCAL if local else 0.25
+    paper, plane = _smooth_paper(thumbs, fraction, False), False
     if min(x.shape[:2]) >= _PAGE_MIN:
-        tilted = _smooth_paper(thumbs, 0.25, True)
+        tilted = _smooth_paper(thumbs, fraction, True)
         noise = [_spread(_border_values(_strength(thumbs, p))) for p in (tilted, paper)]
         if noise[0] < noise[1]:
             paper, plane = tilted, True
-    local = _strength(x, _upsize(paper, x.shape))  # follows shadows; hollows out thick strokes
-    h, w = local.shape
-    strong = local > 0.5 * float(local.max())
-    if not _tight_crop(strong):
-        return local  # a digit inside a larger frame: its strokes are far narrower than the opening
+    near_paper = _strength(x, _upsize(paper, x.shape))  # follows shadows; hollows out thick strokes
+    h, w = near_paper.shape
+    strong = near_paper > 0.5 * float(near_paper.max())
+    if local or not _tight_crop(strong):
+        return near_paper  # a digit inside a larger frame: its strokes are far narrower than the opening
     wide = _strength(x, _upsize(_smooth_paper(thumbs, 0.5, plane), x.shape))  # keeps thick strokes whole
     g = int(np.ceil(max(h, w) / _THUMB_MAX))
     seed = _block_any(strong, g).astype(np.float32)
     near = _rank(seed, max(3, int(0.25 * max(seed.shape)) | 1), np.max) > 0  # within a stroke's reach of ink
-    return np.where(_block_expand(near, g, (h, w)), wide, local)
+    return np.where(_block_expand(near, g, (h, w)), wide, near_paper)
 
 
 def _flat_paper(x: np.ndarray) -> np.ndarray | None:

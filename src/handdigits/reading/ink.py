@@ -21,6 +21,7 @@ _LEVEL_SAMPLE = 40_000  # the paper's level and noise from at most about this ma
 _USUAL = (0.9, 0.4, 0.2)  # the ink's level (quantile of what stands out), strong and weak thresholds' share of it
 _STRICT = (0.97, 0.5, 0.35)  # ... when the usual ones found only shadows (see _ink_of)
 _STRICT_CONTRAST = 0.3  # the strict thresholds' ink must stand out this far (a shadow's edge on an empty page less)
+_LOCAL_CONTRAST, _LOCAL_SNR = 0.1, 5.0  # ink on the local paper estimate must stand out this far and x noise
 _LONE_COVER = 0.75  # a single horizontal line needs this share of the width (half is enough with others)
 _ON_PERIOD_COVER = 0.5  # a line on the period of three or more found ones needs this share of their cover
 
@@ -65,12 +66,15 @@ def _colour_spread(x: np.ndarray) -> float:
     return float(max(np.abs(r - g).max(), np.abs(g - b).max(), np.abs(r - b).max()))
 
 
-def _ink(a: np.ndarray, *, strict: bool = False):
+def _ink(a: np.ndarray, *, strict: bool = False, local: bool = False):
     """Ink of the whole line with the single-digit steps: ``(v, fg, f)``.
 
     ``v``: ink strength stretched to [0, 1] (white ink on black); ``fg``: the ink
     mask (ruling lines removed); ``f``: input pixels per working pixel.
-    ``strict``: thresholds from the strongest ink (see :func:`_ink_of`).
+    ``strict``: thresholds from the strongest ink (see :func:`_ink_of`);
+    ``local``: the paper estimated more locally (``preprocess`` ink strength with
+    ``local=True``), for ink at least :data:`_LOCAL_CONTRAST` above it and
+    :data:`_LOCAL_SNR` times its noise.
     Raises :class:`handdigits.preprocess.BlankImageError` like ``to_mnist``.
     """
     x, f = _working(a)
@@ -80,17 +84,17 @@ def _ink(a: np.ndarray, *, strict: bool = False):
             f"no ink found in image (blank or near-blank: a {h}x{w} image is too small to hold a number)")
     _, dark_ink = _pre.paper_polarity(_pre._luminance(x))
     try:
-        return _ink_of(1.0 - x if dark_ink else x, f, strict)
+        return _ink_of(1.0 - x if dark_ink else x, f, strict, local)
     except _pre.BlankImageError:
         # a shadow over the border can fool the polarity test: the other polarity, if it finds ink
         try:
-            return _ink_of(x if dark_ink else 1.0 - x, f, strict)
+            return _ink_of(x if dark_ink else 1.0 - x, f, strict, local)
         except _pre.BlankImageError:
             pass
         raise
 
 
-def _ink_of(x: np.ndarray, f: int, strict: bool = False):
+def _ink_of(x: np.ndarray, f: int, strict: bool = False, local: bool = False):
     """:func:`_ink` for a working image with bright ink.
 
     The ink threshold is set from the level of the pixels that stand out from
@@ -100,14 +104,16 @@ def _ink_of(x: np.ndarray, f: int, strict: bool = False):
     first thresholds take the shadow with the digits into one blob.
     """
     h, w = x.shape[:2]
-    s = _pre._ink_strength(x)
+    s = _pre._ink_strength(x, local=local)
     # the paper's ink strength, level and noise, from the whole image: ink covers a small part of a
     # photographed line, and the border alone can be half in a shadow (the paper colour follows it)
     med, sd = _paper_level(s)
     loose = s > med + 3.0 * sd
     # not find_rulings: it takes a long stroke of one digit in a line for a ruling.  Faint lines are looked for
     # too: on small squared paper the grid is so dense that it raises the paper's median and noise
-    across, down = (a | b for a, b in zip(_lines_by_axis(loose), _lines_by_axis(s > med + 0.5 * sd)))
+    # (the faint lines' bands also take the pixels of ``loose`` in them: where the faint mask merges a line with
+    # the paper's noise, its runs are too long to be removed, and the line stayed as ink beside the digits)
+    across, down = (a | b for a, b in zip(_lines_by_axis(loose), _lines_by_axis(s > med + 0.5 * sd, also=loose)))
     rulings = across | down
     removed = None
     if rulings.any():
@@ -143,9 +149,10 @@ def _ink_of(x: np.ndarray, f: int, strict: bool = False):
         raise _blank("no pixel stands out from the background")
     ink_level = float(np.median(s[fg]))
     contrast = ink_level - med
-    least = max(_pre._MIN_CONTRAST, _STRICT_CONTRAST if strict else 0.0)
-    if contrast < least or contrast < _pre._MIN_SNR * sd:
-        raise _blank(f"ink contrast {contrast:.3f} (need >= {least:g} and >= {_pre._MIN_SNR:g} x noise {sd:.3f})")
+    least = max(_pre._MIN_CONTRAST, _STRICT_CONTRAST if strict else 0.0, _LOCAL_CONTRAST if local else 0.0)
+    snr = _LOCAL_SNR if local else _pre._MIN_SNR
+    if contrast < least or contrast < snr * sd:
+        raise _blank(f"ink contrast {contrast:.3f} (need >= {least:g} and >= {snr:g} x noise {sd:.3f})")
     lo = min(med + 2.0 * sd, t)
     hi = max(ink_level, lo + 1e-6)
     v = np.clip((s - lo) / (hi - lo), 0.0, 1.0)
@@ -181,7 +188,7 @@ def _paper_level(s: np.ndarray) -> tuple[float, float]:
     return med, max(1.4826 * float(np.median(np.abs(s - med))), 0.004)
 
 
-def _lines_by_axis(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lines_by_axis(mask: np.ndarray, also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pixels of printed horizontal and of vertical ruling and grid lines in an ink mask (two bool masks).
 
     A horizontal line is a band of rows (after undoing a tilt of up to ±2.5°)
@@ -194,9 +201,13 @@ def _lines_by_axis(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     on their period need only half the cover (digits written on a line hide
     part of it).  (:func:`handdigits.preprocess.find_rulings` looks for lines
     around one digit; a line of several digits covers more of the page.)
+    ``also``: a second mask whose pixels in the lines found are removed too,
+    their runs measured in it.
     """
     out = [np.zeros_like(mask), np.zeros_like(mask)]
     vertical, horizontal = _pre._run_lengths(mask), _pre._run_lengths(mask.T)  # each pixel's runs, both ways
+    if also is not None:
+        also_runs = (_pre._run_lengths(also), _pre._run_lengths(also.T))
     for axis, cover, min_bands in ((0, 0.5, 1), (1, 0.7, 3)):
         m = mask if axis == 0 else mask.T
         found = np.zeros_like(m)
@@ -227,13 +238,17 @@ def _lines_by_axis(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             extra = _bands(weak, h)
             bands += [band for band, near in zip(extra, _pre._near_period([0.5 * sum(b) for b in extra], *period))
                       if near]
-        ys, xs = np.nonzero(m)
-        bins = np.rint(ys - tilt * xs).astype(np.int64) + offset
         widest = np.full(len(counts), -1)  # per bin: the longest run across its band that is removed (-1: no band)
         for s0, e0 in bands:
             widest[s0:e0] = (e0 - s0) + 2
-        sel = runs[ys, xs] <= widest[bins]
-        found[ys[sel], xs[sel]] = True
+        pairs = [(m, runs)]
+        if also is not None:
+            pairs.append((also, also_runs[0]) if axis == 0 else (also.T, also_runs[1]))
+        for mm, rr in pairs:
+            ys, xs = np.nonzero(mm)
+            bins = np.rint(ys - tilt * xs).astype(np.int64) + offset
+            sel = rr[ys, xs] <= widest[bins]
+            found[ys[sel], xs[sel]] = True
         out[axis] = found if axis == 0 else found.T
     return out[0], out[1]
 

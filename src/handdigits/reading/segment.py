@@ -64,16 +64,20 @@ def _segment(a: np.ndarray) -> _Plan:
 
     When the ink found holds nothing digit-sized (a hard shadow's edge taken
     into one blob with the digits, or a shadowed page's noise estimate too
-    high), the stricter thresholds of :func:`~.ink._ink` are tried before
-    giving up.
+    high), the stricter thresholds of :func:`~.ink._ink` are tried, then the
+    usual ones on a more local paper estimate (``local``: half a page in a
+    hard shadow passed for a two-level tight crop, the shadow for ink), before
+    giving up with the first reason.
     """
     try:
         return _segment_ink(a, *_ink(a))
     except _pre.BlankImageError as usual:
-        try:
-            return _segment_ink(a, *_ink(a, strict=True))
-        except _pre.BlankImageError:
-            raise usual from None
+        for retry in ({"strict": True}, {"local": True}):
+            try:
+                return _segment_ink(a, *_ink(a, **retry))
+            except _pre.BlankImageError:
+                pass
+        raise usual from None
 
 
 def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int) -> _Plan:
