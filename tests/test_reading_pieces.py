@@ -342,6 +342,18 @@ def test_ink_strict_thresholds_need_a_clear_contrast():
         ink._ink_of(x, 1, strict=True)
 
 
+def test_ink_on_the_local_paper_needs_a_clear_contrast():
+    """Strokes 0.08 above the paper pass the usual blank test, not the local retry's (0.1 and 5 x noise)."""
+    x = np.zeros((120, 200, 1), np.float32)
+    x[30:90, 50:53] = x[30:90, 120:123] = 0.08
+    x = np.clip(x + np.random.default_rng(1).normal(0, 0.004, x.shape).astype(np.float32), 0, 1)
+    assert ink._ink_of(x, 1)[1][30:90, 50:53].all()
+    with pytest.raises(BlankImageError, match=r"ink contrast 0\.0\d+ \(need >= 0\.1 and >= 5 x noise"):
+        ink._ink_of(x, 1, local=True)
+    x[30:90, 50:53] = x[30:90, 120:123] = 0.3  # a clear pen passes it
+    assert ink._ink_of(x, 1, local=True)[1][30:90, 50:53].all()
+
+
 @pytest.mark.parametrize("works", [(True, False), (False, True)])
 def test_segment_retries_strict_then_local_ink_when_the_usual_finds_nothing(monkeypatch, works):
     """Usual thresholds, then strict ones, then the usual ones on the local paper estimate: the first that
