@@ -360,6 +360,18 @@ def render(meta, result, *, selection, chosen, reject, curves, ablation, command
     return "\n".join(out) + "\n"
 
 
+def measure_reading(args, bundled) -> tuple[dict, dict]:
+    """The reading model's metadata and its ``realworld/numbers`` scores (:func:`reading_scores`)."""
+    print("reading realworld/numbers ...", file=sys.stderr)
+    return (json.loads((args.weights / "reading" / "metadata.json").read_text()),
+            reading_scores(bundled, args.reading_seeds, args.data_dir))
+
+
+def _command(argv) -> str:
+    """The command line that made the card (repository-relative), for the card itself."""
+    return ("python scripts/make_model_card.py " + shlex.join(argv if argv is not None else sys.argv[1:])).strip()
+
+
 def update_reading(args, argv) -> int:
     """``--update-reading``: the card's section on the reading model measured again, the rest kept."""
     from handdigits import Classifier
@@ -369,12 +381,10 @@ def update_reading(args, argv) -> int:
     end = card.find("\n## ", start + 1)
     if start < 0 or end < 0 or not args.reading_seeds:
         raise SystemExit(f"{args.output} has no reading model section to update (or no --reading-seeds given)")
-    meta = json.loads((args.weights / "reading" / "metadata.json").read_text())
-    print("reading realworld/numbers ...", file=sys.stderr)
-    section = render_reading(meta, reading_scores(Classifier(), args.reading_seeds, args.data_dir))
-    command = "python scripts/make_model_card.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    section = render_reading(*measure_reading(args, Classifier()))
+    command = _command(argv)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section.append(f"_This section was measured again on {stamp} with `{command.strip()}` after a change to the "
+    section.append(f"_This section was measured again on {stamp} with `{command}` after a change to the "
                    "reader; the rest of the card is as generated above._\n")
     args.output.write_text(card[:start] + "\n".join(section) + card[end:])
     print(f"updated the reading model's section of {args.output}", file=sys.stderr)
@@ -466,15 +476,10 @@ def main(argv=None) -> int:
         read = ~np.isnan(raw).any(axis=1)
         suite = {"n": int(read.sum()), "families": len(real),
                  "ece_pct": expected_calibration_error(decision.digit_proba(raw)[read], labels[read])}
-    reading = None
-    if args.reading_seeds:
-        print("reading realworld/numbers ...", file=sys.stderr)
-        reading = (json.loads((args.weights / "reading" / "metadata.json").read_text()),
-                   reading_scores(bundled, args.reading_seeds, args.data_dir))
+    reading = measure_reading(args, bundled) if args.reading_seeds else None
     seconds = time.perf_counter() - started
-    command = "python scripts/make_model_card.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     args.output.write_text(render(meta, result, selection=selection, chosen=chosen, reject=reject, curves=curves,
-                                  ablation=ablation, command=command.strip(), seconds=seconds, suite=suite,
+                                  ablation=ablation, command=_command(argv), seconds=seconds, suite=suite,
                                   kept_because=args.kept_because, reading=reading))
     print(f"wrote {args.output} ({seconds:.0f} s)", file=sys.stderr)
     if args.json:

@@ -206,8 +206,6 @@ def _lines_by_axis(mask: np.ndarray, also: np.ndarray | None = None) -> tuple[np
     """
     out = [np.zeros_like(mask), np.zeros_like(mask)]
     vertical, horizontal = _pre._run_lengths(mask), _pre._run_lengths(mask.T)  # each pixel's runs, both ways
-    if also is not None:
-        also_runs = (_pre._run_lengths(also), _pre._run_lengths(also.T))
     for axis, cover, min_bands in ((0, 0.5, 1), (1, 0.7, 3)):
         m = mask if axis == 0 else mask.T
         found = np.zeros_like(m)
@@ -242,8 +240,9 @@ def _lines_by_axis(mask: np.ndarray, also: np.ndarray | None = None) -> tuple[np
         for s0, e0 in bands:
             widest[s0:e0] = (e0 - s0) + 2
         pairs = [(m, runs)]
-        if also is not None:
-            pairs.append((also, also_runs[0]) if axis == 0 else (also.T, also_runs[1]))
+        if also is not None:  # its runs across the lines, only once lines are found
+            also_m = also if axis == 0 else also.T
+            pairs.append((also_m, _pre._run_lengths(also_m)))
         for mm, rr in pairs:
             ys, xs = np.nonzero(mm)
             bins = np.rint(ys - tilt * xs).astype(np.int64) + offset
