@@ -146,6 +146,32 @@ def test_tight_crop_with_thick_strokes_keeps_polarity(dark_ink):
     assert corr(t.output, reference("0")) > 0.4
 
 
+def marker(points, size: int, pen: float) -> np.ndarray:
+    """A marker stroke through ``points`` (fractions of the frame; beyond 0-1 it runs out of the frame)."""
+    s = 4 * size
+    img = Image.new("L", (s, s), 0)
+    ImageDraw.Draw(img).line([(x * s, y * s) for x, y in points], fill=255, width=round(4 * pen), joint="curve")
+    return np.asarray(img.resize((size, size), Image.Resampling.BOX), np.float64) / 255.0
+
+
+@pytest.mark.parametrize("kind, size, pen", [("7", 50, 12.5), ("2", 50, 10), ("3", 50, 10), ("5", 16, 3.2), ("5", 12, 2.4)])
+def test_tight_crop_with_strokes_cut_by_the_frame_on_half_its_border(kind, size, pen):
+    """Ink on about half of the border: its median is neither paper nor ink; these were refused as blank
+    ("no pixel stands out", or in the grey path a contrast under 4 x the noise of that step)."""
+    points = {"7": [(-0.1, 0.12), (1.1, 0.12), (0.25, 1.1)],
+              "2": [(-0.1, 0.15), (0.8, 0.1), (0.85, 0.45), (0.1, 0.9), (1.1, 0.9)],
+              "3": [(-0.1, 0.1), (0.85, 0.1), (0.3, 0.5), (0.85, 0.6), (0.7, 0.95), (-0.1, 0.9)],
+              "5": [(1.1, 0.08), (0.2, 0.08), (0.15, 0.45), (0.8, 0.5), (0.85, 0.85), (-0.1, 0.95)]}[kind]
+    ink = marker(points, size, pen)
+    from handdigits.preprocess.polarity import _border_values
+
+    assert 0.45 <= (_border_values(ink) > 0.5).mean() <= 0.6
+    t = trace(np.rint(255 * (1 - ink)).astype(np.uint8))
+    assert t.error is None
+    assert t.path == ("grey" if size < 24 else "photo")
+    assert corr(t.output, to_mnist(ink)) > 0.8  # the strokes as drawn, not a blank or a halo
+
+
 def test_paper_polarity_on_sparse_and_dense_ink():
     page = np.ones((400, 400), np.float32)
     page[100:300, 199:201] = 0.1  # 0.25 % dark ink

@@ -318,6 +318,25 @@ def test_only_thick_ink_filling_the_frame_is_a_tight_crop():
     assert not _tight_crop(np.zeros((50, 50), bool))
 
 
+def test_paper_of_a_border_half_ink_is_its_fainter_class():
+    """A tight crop's strokes cut by the frame: half the border is ink (strength 0.9), half paper (0.05);
+    the median (0.48) and the spread of the step are neither's.  A border under _MIXED, or a noisy one
+    with no two classes, keeps both."""
+    from handdigits.preprocess.ink import _MIXED, _paper_side, _spread
+
+    rng = np.random.default_rng(0)
+    paper = rng.normal(0.05, 0.01, 500)
+    mixed = np.concatenate([paper, rng.normal(0.9, 0.02, 520)])
+    assert _spread(mixed) >= _MIXED
+    level, spread = _paper_side(mixed)
+    assert level == pytest.approx(0.05, abs=0.003)
+    assert spread == pytest.approx(0.01, abs=0.002)
+    for noisy in (rng.normal(0.3, 0.5 * _MIXED, 2000),  # noisy paper, its spread under _MIXED
+                  rng.uniform(0.0, 0.5, 2000)):  # spread over _MIXED, but no two classes: noise, not ink
+        assert _paper_side(noisy) == (float(np.median(noisy)), _spread(noisy))
+    assert _spread(noisy) >= _MIXED
+
+
 def test_otsu_threshold_separates_two_levels():
     rng = np.random.default_rng(0)
     v = np.concatenate([rng.normal(0.2, 0.02, 700), rng.normal(0.7, 0.02, 300)]).astype(np.float32)

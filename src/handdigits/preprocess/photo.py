@@ -14,8 +14,8 @@ from .components import _block_any, _block_expand, _digit_blob, _label, _label_s
 from .decode import _luminance, _working_image
 from .filters import _bbox, _grow, _rank
 from .framing import MNIST_SIZE, _to_box, stroke_width
-from .ink import _ink_strength, _paper_stats, _tight_crop
-from .polarity import paper_polarity
+from .ink import _ink_strength, _paper_side, _paper_stats, _tight_crop
+from .polarity import _border_values, paper_polarity
 from .rulings import RULING_MIN_SIDE, _line_pixels, _rulings
 from .tracing import Trace
 
@@ -279,8 +279,9 @@ def _grey_path(x: np.ndarray, original: np.ndarray) -> Trace:
     lum = _luminance(x).astype(np.float64)
     h, w = lum.shape
     empty = np.zeros((h, w), bool)
-    paper, dark_ink = paper_polarity(lum)
-    g = paper - lum if dark_ink else lum - paper
+    _, dark_ink = paper_polarity(lum)
+    bright = 1.0 - lum if dark_ink else lum
+    g = bright - _paper_side(_border_values(bright))[0]  # strokes cut by the frame: the border's paper side
     peak = float(np.max(g))
     noise = float(np.std(g[g < 0.5 * peak])) if (g < 0.5 * peak).any() else 0.0
     zero = np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8)
