@@ -175,6 +175,15 @@ def test_empty_image_raises_like_predict(clf, blank):
         clf.read_batch([_page(np.pad(np.ones((40, 6)), 40)), blank])
 
 
+def test_read_batch_marks_a_blank_page_and_reads_the_rest(clf, glyphs):
+    image, _ = _compose(glyphs, "58")
+    blank = np.full((120, 300), 255, np.uint8)
+    out = clf.read_batch([image, blank, image], errors="mark")
+    assert [r.text for r in out] == ["58", "", "58"]
+    assert out[1].error.startswith("no ink found") and out[0].error is None
+    assert out[0].confidence == pytest.approx(clf.read(image).confidence)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [

@@ -634,15 +634,20 @@ def test_check_lengths_messages():
         reading._check_lengths(None, 0)
 
 
-def test_naming_prefixes_batch_errors_and_keeps_the_type():
+def test_attempt_names_batch_errors_keeps_their_type_or_marks_them():
     from handdigits import reading
 
+    def blank():
+        raise line._blank("x")
+
     with pytest.raises(BlankImageError, match=r"^image 2 of 5: no ink found"):
-        with reading._naming(2, 5, False):
-            raise line._blank("x")
+        reading._attempt(blank, 2, 5, False, "raise")
     with pytest.raises(ValueError, match=r"^plain$"):
-        with reading._naming(2, 5, True):
-            raise ValueError("plain")
+        reading._attempt(lambda: (_ for _ in ()).throw(ValueError("plain")), 2, 5, True, "raise")
+    assert reading._attempt(blank, 2, 5, False, "mark") == (None, str(line._blank("x")))
+    assert reading._attempt(lambda: 41 + 1, 2, 5, False, "mark") == (42, None)
+    with pytest.raises(TypeError):  # only ValueErrors (unreadable images) are marked, not bugs
+        reading._attempt(lambda: None + 1, 2, 5, False, "mark")
 
 
 class _CountingClassifier:
@@ -673,6 +678,29 @@ def test_read_batch_classifies_every_candidate_of_every_image_in_one_call():
     assert out[1].digits[2].box == (220, 70, 226, 130) and out[1].confidence == pytest.approx(0.9**3)
     assert reading.read(clf, three, max_digits=2).text == "77"
     assert reading.read(clf, three, expected_length=2).text == "77"
+
+
+def test_read_batch_marks_unreadable_images_and_reads_the_others():
+    """errors="mark": a blank page, an undecodable file and a number that cannot be split into the
+    expected length each get a failed Reading saying why; the others are read in the same batched call."""
+    from handdigits import reading
+
+    clf = _CountingClassifier()
+    three = _digits_page()
+    out = reading.read_batch(clf, [three, _page(100, 100), b"not an image", three[:, :200]], errors="mark")
+    assert [r.text for r in out] == ["777", "", "", "77"]
+    assert [r.error is None for r in out] == [True, False, False, True]
+    assert out[1].error.startswith("no ink found") and "image[2]" in out[2].error
+    assert out[1].digits == () and np.isnan(out[1].confidence) and len(out[1]) == 0
+    assert out[1].to_dict() == {"text": None, "confidence": None, "digits": [], "error": out[1].error}
+    assert out[0].to_dict()["error"] is None and out[0].to_dict()["text"] == "777"
+    assert len(clf.calls) == 1
+    short = reading.read_batch(clf, [three, three[:, :200]], expected_length=3, errors="mark")
+    assert short[0].text == "777" and short[1].text == "" and "3" in short[1].error
+    with pytest.raises(ValueError, match="image 1 of 2"):
+        reading.read_batch(clf, [three, three[:, :200]], expected_length=3)
+    with pytest.raises(ValueError, match="errors"):
+        reading.read_batch(clf, [three], errors="skip")
 
 
 def test_read_errors_name_the_image_and_refuse_batches():

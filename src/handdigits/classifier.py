@@ -392,14 +392,22 @@ class Classifier:
 
         return read(self.reader, image, max_digits=max_digits, expected_length=expected_length)
 
-    def read_batch(self, images, *, max_digits: int | None = None, expected_length: int | None = None) -> list:
+    def read_batch(self, images, *, max_digits: int | None = None, expected_length: int | None = None,
+                   errors: str = "raise") -> list:
         """:meth:`read` for several images (a list, or a batch array): one :class:`~handdigits.reading.Reading` each.
 
-        All candidate digits of all images go through the model in one batched call.
+        All candidate digits of all images go through the model in one batched
+        call.  ``errors`` as for :meth:`predict`: ``"raise"`` (default) raises
+        for the first image that cannot be read, naming it; ``"mark"`` gives
+        that image a reading whose ``error`` says why (``text`` ``""``) and
+        reads the others.
+
+        >>> [r.text or r.error for r in clf.read_batch(["2024.jpg", "blank.png"], errors="mark")]  # doctest: +SKIP
+        ['2024', 'no ink found in image (blank or near-blank: ...)']
         """
         from .reading import read_batch
 
-        return read_batch(self.reader, images, max_digits=max_digits, expected_length=expected_length)
+        return read_batch(self.reader, images, max_digits=max_digits, expected_length=expected_length, errors=errors)
 
 
 def _check_model(model, name: str, extra: str = "") -> None:

@@ -280,6 +280,31 @@ def check_images(x, *, name: str = "image") -> tuple[np.ndarray | list[np.ndarra
     return a, False
 
 
+def check_images_marked(x, *, name: str = "image") -> tuple[list, list]:
+    """:func:`check_images` for several images, going on past the items of a list that cannot be read.
+
+    Returns ``(images, reasons)``: one array per image, or ``None`` where
+    ``reasons`` holds why it was refused (undecodable file, bad shape...) and
+    ``None`` elsewhere.  Only a list's or tuple's items are checked one by one;
+    any other input (one array, a batch) is checked at once and raises as
+    :func:`check_images` does, as does an empty list.
+    """
+    if not isinstance(x, (list, tuple)):
+        images, _ = check_images(x, name=name)
+        return list(images), [None] * len(images)
+    if len(x) == 0:
+        check_images(x, name=name)  # the usual "empty list" error
+    images, reasons = [], []
+    for i, item in enumerate(x):
+        try:
+            images.append(check_images(item, name=f"{name}[{i}]")[0][0])
+            reasons.append(None)
+        except (ValueError, TypeError, FileNotFoundError) as exc:
+            images.append(None)
+            reasons.append(str(exc))
+    return images, reasons
+
+
 def _check_array(x, name: str, *, max_ndim: int) -> np.ndarray:
     try:
         return check_image_array(x, min_ndim=2, max_ndim=max_ndim, name=name)

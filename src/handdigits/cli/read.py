@@ -32,21 +32,22 @@ def run_read(args, parser) -> int:
         parser.error(f"--digits ({args.digits}) must not exceed --max-digits ({args.max_digits})")
     check_images(parser, args)
 
+    from ..reading import Reading
+
     inputs, clf = read_inputs(args)
     records = []
     for name, source, why in inputs:
-        reading = None
         if why is None:
             try:
                 reading = clf.read(source, max_digits=args.max_digits, expected_length=args.digits)
             except (OSError, ValueError) as exc:
-                why = reason(str(exc), source)
-        if reading is None:
-            records.append({"image": name, "text": None, "confidence": None, "digits": [], "error": why})
-            print(f"handdigits read: error: {name}: {why}", file=sys.stderr, flush=True)
-            continue
-        records.append({"image": name, **reading.to_dict(), "error": None})
-        if not args.json:
+                reading = Reading.failed(reason(str(exc), source))
+        else:
+            reading = Reading.failed(why)
+        records.append({"image": name, **reading.to_dict()})
+        if reading.error is not None:
+            print(f"handdigits read: error: {name}: {reading.error}", file=sys.stderr, flush=True)
+        elif not args.json:
             print(f"{name}: {reading.text} ({reading.confidence:.1%})", flush=True)
     if args.json:
         print(json.dumps(records, indent=2))

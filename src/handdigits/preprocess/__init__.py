@@ -70,7 +70,7 @@ import dataclasses
 
 import numpy as np
 
-from ..validation import check_images, image_count
+from ..validation import check_images, check_images_marked, image_count
 # the private names below are re-exported for handdigits.reading, which shares these steps
 from .components import _block_any, _keep_components, _label, _main_blob
 from .decode import WORK_MAX, _luminance, _reduce, _scale_of, _to_unit, _working_image
@@ -177,21 +177,11 @@ def to_mnist_batch(images, *, errors: str = "raise") -> Prepared:
     from ..validation import check_choice
 
     check_choice(errors, "errors", ("raise", "mark"))
-    if errors == "mark" and isinstance(images, (list, tuple)):
-        items = list(images)
-        if not items:
-            check_images(items)  # the usual "empty list" error
-        checked, reasons = [], []
-        for i, item in enumerate(items):
-            try:
-                checked.append(check_images(item, name=f"image[{i}]")[0][0])
-                reasons.append(None)
-            except (ValueError, TypeError, FileNotFoundError) as exc:
-                checked.append(None)
-                reasons.append(str(exc))
+    if errors == "mark":
+        checked, reasons = check_images_marked(images)
     else:
-        arrays, _ = check_images(images)
-        checked, reasons = list(arrays), [None] * len(arrays)
+        checked = list(check_images(images)[0])
+        reasons = [None] * len(checked)
     n = len(checked)
     out = np.zeros((n, MNIST_SIZE, MNIST_SIZE), np.uint8)
     for i, a in enumerate(checked):

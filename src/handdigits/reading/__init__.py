@@ -64,11 +64,9 @@ found ...") like :meth:`~handdigits.Classifier.predict`.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
-from ..validation import check_images, check_int
+from ..validation import check_choice, check_images, check_images_marked, check_int
 from .decode import _decode
 from .ink import WORK_MAX
 from .line import components
@@ -87,20 +85,31 @@ def read(classifier, image, *, max_digits: int | None = None, expected_length: i
 
 
 def read_batch(classifier, images, *, max_digits: int | None = None, expected_length: int | None = None,
-               _single: bool = False) -> list[Reading]:
+               errors: str = "raise", _single: bool = False) -> list[Reading]:
     """Read one number per image; all candidates of all images are classified in one batched call.
 
-    Errors name the image (``image 3 of 10: no ink found ...``).
+    With ``errors="raise"`` the first image that cannot be read raises, naming
+    it (``image 3 of 10: no ink found ...``); with ``errors="mark"`` it gets a
+    :class:`Reading` whose ``error`` says why (``text`` ``""``, no digits,
+    confidence NaN) and the others are read.
     """
+    check_choice(errors, "errors", ("raise", "mark"))
     max_digits, expected_length = _check_lengths(max_digits, expected_length)
-    if not _single:
+    if _single:
+        reasons = [None]
+    elif errors == "mark":
+        images, reasons = check_images_marked(images)
+    else:
         images, _ = check_images(images)
+        reasons = [None] * len(images)
+    n = len(images)
     plans, crops = [], []
     for i, a in enumerate(images):
-        with _naming(i, len(images), _single):
-            plan = _segment(np.asarray(a))
+        plan = None
+        if reasons[i] is None:
+            plan, reasons[i] = _attempt(lambda: _segment(np.asarray(a)), i, n, _single, errors)
         plans.append((plan, len(crops)))
-        crops.extend(plan.crops)
+        crops.extend(plan.crops if plan is not None else ())
     if crops:
         answers = classifier.answer(np.stack(crops), preprocess=False)
         proba, conf = answers.proba, answers.confidence
@@ -108,18 +117,25 @@ def read_batch(classifier, images, *, max_digits: int | None = None, expected_le
         proba, conf = np.zeros((0, 10), np.float32), np.zeros(0)
     out = []
     for i, (plan, start) in enumerate(plans):
-        end = start + len(plan.crops)
-        with _naming(i, len(images), _single):
-            out.append(_decode(plan, proba[start:end], conf[start:end], max_digits, expected_length))
+        reading = None
+        if plan is not None:
+            end = start + len(plan.crops)
+            reading, reasons[i] = _attempt(
+                lambda: _decode(plan, proba[start:end], conf[start:end], max_digits, expected_length),
+                i, n, _single, errors)
+        out.append(reading if reading is not None else Reading.failed(reasons[i]))
     return out
 
 
-@contextlib.contextmanager
-def _naming(i: int, n: int, single: bool):
-    """Re-raise a ``ValueError`` (same type, e.g. ``BlankImageError``) naming image ``i`` of a batch."""
+def _attempt(step, i: int, n: int, single: bool, errors: str) -> tuple:
+    """``(step(), None)``, or with ``errors="mark"`` ``(None, why)`` when it raises a ``ValueError``;
+    with ``errors="raise"`` the error is re-raised (same type, e.g. ``BlankImageError``) naming image ``i``
+    of a batch."""
     try:
-        yield
+        return step(), None
     except ValueError as exc:
+        if errors == "mark":
+            return None, str(exc)
         if single:
             raise
         raise type(exc)(f"image {i} of {n}: {exc}") from None

@@ -39,11 +39,20 @@ class Reading:
         digits: one :class:`DigitReading` per character of ``text``.
         confidence: the product of the digits' confidences (the probability that
             every digit is right, if the segmentation is).
+        error: ``None``; for an image that could not be read in
+            ``read_batch(..., errors="mark")``, why (``text`` is then ``""``,
+            ``digits`` empty and ``confidence`` NaN).
     """
 
     text: str
     digits: tuple[DigitReading, ...]
     confidence: float
+    error: str | None = None
+
+    @classmethod
+    def failed(cls, error: str) -> "Reading":
+        """The reading of an image that could not be read, and why."""
+        return cls(text="", digits=(), confidence=float("nan"), error=str(error))
 
     def __str__(self) -> str:
         return self.text
@@ -52,6 +61,9 @@ class Reading:
         return len(self.digits)
 
     def to_dict(self) -> dict:
-        """A JSON-friendly dict: ``{"text", "confidence", "digits": [{"digit", "box", "confidence", "probabilities"}]}``."""
+        """A JSON-friendly dict: ``{"text", "confidence", "digits": [{"digit", "box", "confidence",
+        "probabilities"}], "error"}``; ``text`` and ``confidence`` are null where ``error`` is set."""
+        if self.error is not None:
+            return {"text": None, "confidence": None, "digits": [], "error": self.error}
         return {"text": self.text, "confidence": round(self.confidence, 6),
-                "digits": [d.to_dict() for d in self.digits]}
+                "digits": [d.to_dict() for d in self.digits], "error": None}
