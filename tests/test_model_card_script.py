@@ -1,4 +1,4 @@
-"""scripts/make_model_card.py --update-reading: the reading model's section replaced, the rest of the card kept."""
+"""scripts/make_model_card.py --update-reading / --update-realworld: one part of the card measured again, the rest kept."""
 
 from __future__ import annotations
 
@@ -65,3 +65,51 @@ def test_update_reading_needs_a_reading_section(card_script, tmp_path):
     with pytest.raises(SystemExit, match="no reading model section"):
         module.main(["--update-reading", "--output", str(card)])
     assert card.read_text() == "# Model card\n\n## Results\n" and seen == []
+
+
+RESULTS = """## Results on the test sets
+
+| model | dataset | n |
+|---|---|---:|
+| bundled | mnist | 10000 |
+| bundled | realworld/notebook | 300 |
+| bundled | realworld/empty | 300 |
+| previous | realworld/notebook | 300 |
+
+| model | mean % |
+"""
+
+
+def test_update_realworld_replaces_the_bundled_models_realworld_rows(card_script, monkeypatch, tmp_path):
+    module, _ = card_script
+    seen = []
+
+    def fake_rows(seed, data_dir):
+        seen.append(seed)
+        return {"realworld/notebook": "| bundled | realworld/notebook | 299 |", "realworld/empty": "| bundled | realworld/empty | 298 |"}
+
+    monkeypatch.setattr(module, "realworld_rows", fake_rows)
+    card = tmp_path / "card.md"
+    card.write_text(RESULTS)
+    for _ in range(2):  # a second update replaces the first one's note
+        assert module.main(["--update-realworld", "--output", str(card), "--seed", "3"]) == 0
+    lines = card.read_text().split("\n")
+    assert seen == [3, 3]
+    assert lines[4:8] == ["| bundled | mnist | 10000 |", "| bundled | realworld/notebook | 299 |",
+                          "| bundled | realworld/empty | 298 |", "| previous | realworld/notebook | 300 |"]
+    assert lines[8] == "" and lines[9].startswith("_The bundled model's `realworld/*` rows were measured again on ")
+    assert "`python scripts/make_model_card.py --update-realworld --output" in lines[9]
+    assert lines[10:] == ["", "| model | mean % |", ""]
+
+
+def test_update_realworld_leaves_the_card_when_a_row_was_not_measured(card_script, monkeypatch, tmp_path):
+    module, _ = card_script
+    monkeypatch.setattr(module, "realworld_rows", lambda seed, data_dir: {"realworld/notebook": "| bundled | x |"})
+    card = tmp_path / "card.md"
+    card.write_text(RESULTS)
+    with pytest.raises(SystemExit, match="realworld/empty was not measured again"):
+        module.main(["--update-realworld", "--output", str(card)])
+    assert card.read_text() == RESULTS
+    card.write_text("# Model card\n")
+    with pytest.raises(SystemExit, match="no realworld rows"):
+        module.main(["--update-realworld", "--output", str(card)])

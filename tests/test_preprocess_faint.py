@@ -152,6 +152,34 @@ def test_a_pen_stroke_along_one_line_does_not_raise_the_lines_core():
     assert erased[150:152, :100].all() and erased[70:72].all()  # ... the printed lines are not
 
 
+def test_a_stroke_along_a_line_on_its_faint_side_is_kept(monkeypatch):
+    """Uneven light: five lines at 0.2 on the page's dim left, 0.45 on its bright right (each line's core
+    and their median: 0.45).  A pencil's bar along one line on the dim side (0.5, 2.5x that line there but
+    under 1.8 x 0.45) was erased with the lines; compared with the line's own strength near it, it is kept.
+    The lines are erased on both sides."""
+    from handdigits.preprocess import rulings
+
+    mask = np.zeros((200, 300), bool)
+    strength = np.zeros((200, 300), np.float32)
+    lines = []
+    for y in (30, 70, 110, 150, 190):
+        area = np.zeros_like(mask)
+        area[y : y + 2] = True
+        lines.append({"axis": 0, "area": area})
+        mask |= area
+        strength[y : y + 2, :150], strength[y : y + 2, 150:] = 0.2, 0.45
+    strength[110:112, 75:100] = 0.5  # the bar: 25 px along the middle line, on the dim side
+    erased = _line_pixels(mask, lines, strength)
+    assert not erased[110:112, 75:100].any()  # the bar is kept ...
+    assert erased[110:112, :75].all() and erased[110:112, 100:].all()  # ... its line is not
+    assert erased[[30, 31, 70, 71, 150, 151, 190, 191]].all()  # nor are the others
+    near = rulings._near_core(strength, lines, 0)
+    assert near[110, 90] == pytest.approx(0.2, abs=0.01) and near[190, 250] == pytest.approx(0.45)  # each line
+    assert np.isinf(near[100, 90])  # off the lines: no level
+    monkeypatch.setattr(rulings, "_NEAR_FACTOR", np.inf)  # the lines' common level alone erased the bar
+    assert _line_pixels(mask, lines, strength)[110:112, 75:100].all()
+
+
 def test_a_tall_one_on_ruled_paper_is_no_line_but_a_margin_is():
     m = np.zeros((60, 80), bool)
     m[::12, :] = True  # five ruling lines
@@ -184,11 +212,11 @@ def test_dim_empty_pages_are_still_refused(paper, seed):
 
 
 def test_a_grid_line_cut_by_the_frame_is_no_digit():
-    page = dim_page(0, strength=0.0, paper="squared")  # a tilted grid line leaves the frame after 68 rows
+    page = dim_page(0, strength=0.0, paper="squared")  # a tilted grid line leaves the frame after 67 rows
     with pytest.raises(BlankImageError) as info:
         to_mnist(page)
     assert str(info.value) == ("no ink found in image (blank or near-blank: the only ink is a thin stroke along the"
-                               " image's edge (3x68 px): a printed line cut by the frame)")
+                               " image's edge (3x67 px): a printed line cut by the frame)")
 
 
 @pytest.mark.parametrize("box, refused", [

@@ -10,6 +10,8 @@ RULING_MIN_SIDE = 64  # ruled or squared paper is looked for only in images at l
 _LONE_SPAN = 0.75  # a line off the period must run across this fraction of the image (a "1" is shorter)
 _ON_PERIOD = 0.15  # a line lies on the period when within this fraction of the spacing of it
 _LINE_CORE = 0.9  # a line's strength is this quantile of its pixels' (its core, not its faint edges)
+_NEAR_SPAN = 0.25  # a line's own strength near a pixel: over stretches this fraction of the image long ...
+_NEAR_FACTOR = 1.4  # ... and a stroke lying along it is kept when this much stronger than that
 
 
 def find_rulings(mask: np.ndarray, *, min_cover: float = 0.35) -> np.ndarray:
@@ -183,9 +185,12 @@ def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> n
     down by the lines' faint edges, left the cores of crisp lines standing on
     faint pages, and one quantile over all of them was raised to the pen's
     strength by a stroke lying along one line, the base of an "L"-shaped 2,
-    which was then erased): a stroke of the digit crossing the line, or lying
-    along it with a heavier pen, is kept.  Grid crossings (in a band of each
-    orientation) are erased.
+    which was then erased), nor darker than the line itself near it
+    (< ``_NEAR_FACTOR`` × :func:`_near_core`: under uneven light one line is
+    fainter on one side of the page than the lines' common level, and a
+    pencil's stroke lying along it there, the top of a 9's loop, was erased):
+    a stroke of the digit crossing the line, or lying along it with a heavier
+    pen, is kept.  Grid crossings (in a band of each orientation) are erased.
     """
     out = np.zeros_like(mask)
     areas = {0: np.zeros_like(mask), 1: np.zeros_like(mask)}
@@ -201,6 +206,36 @@ def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> n
         typical = float(np.median(run[area]))  # the printed lines' thickness and strength, over all of them
         level = float(np.median([np.quantile(strength[ln["area"]], _LINE_CORE)
                                  for ln in lines if ln["axis"] == axis and ln["area"].any()]))
-        out |= area & (run <= 2 * typical + 1) & (strength < 1.8 * level)
-        faint &= strength < 1.8 * level
+        weak = (strength < 1.8 * level) & (strength < _NEAR_FACTOR * _near_core(strength, lines, axis))
+        out |= area & (run <= 2 * typical + 1) & weak
+        faint &= weak
     return out | (areas[0] & areas[1] & faint)
+
+
+def _near_core(strength: np.ndarray, lines: list[dict], axis: int) -> np.ndarray:
+    """For each pixel of an ``axis`` line's band, that line's strength near it (``inf`` elsewhere).
+
+    Along the line, each column's strongest band pixel is its core there; the
+    line is cut into stretches ``_NEAR_SPAN`` of the image long, and the
+    median core of each stretch, interpolated between the stretches' centres,
+    is the line's strength near a pixel.  A stroke lying along the line over
+    less than half a stretch does not raise it.
+    """
+    out = np.full(strength.shape, np.inf, np.float32)
+    o, s = (out, strength) if axis == 0 else (out.T, strength.T)  # views: rows run along the lines
+    w = s.shape[1]
+    span = max(4, int(_NEAR_SPAN * w))
+    for ln in lines:
+        if ln["axis"] != axis:
+            continue
+        ys, xs = np.nonzero(ln["area"] if axis == 0 else ln["area"].T)
+        if xs.size == 0:
+            continue
+        core = np.zeros(w, np.float32)
+        np.maximum.at(core, xs, s[ys, xs])
+        cols = np.unique(xs)
+        stretch = cols // span
+        centres = [float(cols[stretch == k].mean()) for k in np.unique(stretch)]
+        levels = [float(np.median(core[cols[stretch == k]])) for k in np.unique(stretch)]
+        o[ys, xs] = np.interp(xs, centres, levels)
+    return out
