@@ -132,10 +132,9 @@ def test_line_cores_stronger_than_their_median_are_erased():
     assert not erased[5:35, 50:53].any()  # ... is kept (a long run, and darker than the core)
 
 
-def test_a_pen_stroke_along_one_line_does_not_raise_the_lines_core():
-    """The base of an "L"-shaped 2 lies along one of five lines, over 60 % of its length: one 90th
-    percentile over all the lines' pixels was the pen's strength, so the base (2.7x the lines) was erased.
-    Each line's own core, the median over the lines, keeps it; the lines themselves are erased."""
+def _five_lines(left: float, right: float):
+    """A 200x300 page with five printed lines 2 px thick, their strength ``left`` on the page's left half
+    and ``right`` on its right: ``(mask, strength, lines)`` as ``_line_pixels`` takes them."""
     mask = np.zeros((200, 300), bool)
     strength = np.zeros((200, 300), np.float32)
     lines = []
@@ -144,7 +143,15 @@ def test_a_pen_stroke_along_one_line_does_not_raise_the_lines_core():
         area[y : y + 2] = True
         lines.append({"axis": 0, "area": area})
         mask |= area
-        strength[area] = 0.3
+        strength[y : y + 2, :150], strength[y : y + 2, 150:] = left, right
+    return mask, strength, lines
+
+
+def test_a_pen_stroke_along_one_line_does_not_raise_the_lines_core():
+    """The base of an "L"-shaped 2 lies along one of five lines, over 60 % of its length: one 90th
+    percentile over all the lines' pixels was the pen's strength, so the base (2.7x the lines) was erased.
+    Each line's own core, the median over the lines, keeps it; the lines themselves are erased."""
+    mask, strength, lines = _five_lines(0.3, 0.3)
     mask[149:152, 100:280] = True  # the pen's base along the line at 150 (3 px: within 2 x 2 + 1)
     strength[149:152, 100:280] = 0.8
     erased = _line_pixels(mask, lines, strength)
@@ -159,15 +166,7 @@ def test_a_stroke_along_a_line_on_its_faint_side_is_kept(monkeypatch):
     The lines are erased on both sides."""
     from handdigits.preprocess import rulings
 
-    mask = np.zeros((200, 300), bool)
-    strength = np.zeros((200, 300), np.float32)
-    lines = []
-    for y in (30, 70, 110, 150, 190):
-        area = np.zeros_like(mask)
-        area[y : y + 2] = True
-        lines.append({"axis": 0, "area": area})
-        mask |= area
-        strength[y : y + 2, :150], strength[y : y + 2, 150:] = 0.2, 0.45
+    mask, strength, lines = _five_lines(0.2, 0.45)
     strength[110:112, 75:100] = 0.5  # the bar: 25 px along the middle line, on the dim side
     erased = _line_pixels(mask, lines, strength)
     assert not erased[110:112, 75:100].any()  # the bar is kept ...
