@@ -133,11 +133,13 @@ def _row(pred, proba, data, dataset: str) -> dict:
 
 
 def _read_all(clf, images, bar) -> list:
-    """The text read from each image; ``None`` where nothing could be read (no ink found)."""
+    """``clf.read(image).text`` for each image; ``None`` where ``read`` raises (no ink found)."""
     texts = []
     for image in images:
-        reading = clf.read_batch([image], errors="mark")[0]
-        texts.append(None if reading.error is not None else reading.text)
+        try:
+            texts.append(clf.read(image).text)
+        except ValueError:
+            texts.append(None)
         bar.update(1)
     return texts
 
