@@ -211,10 +211,10 @@ def _paper_side(border: np.ndarray) -> tuple[float, float]:
     if spread < _MIXED:
         return level, spread
     low = border <= _otsu(border)
-    paper, step = border[low], float(np.median(border[~low])) - float(np.median(border[low]))
-    if _spread(paper) >= _TWO_CLASSES * step:
+    paper_level, paper_spread = float(np.median(border[low])), _spread(border[low])
+    if paper_spread >= _TWO_CLASSES * (float(np.median(border[~low])) - paper_level):
         return level, spread
-    return float(np.median(paper)), _spread(paper)
+    return paper_level, paper_spread
 
 
 def _spread(values: np.ndarray) -> float:
