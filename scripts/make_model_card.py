@@ -134,7 +134,8 @@ def reading_scores(bundled, seeds, data_dir) -> dict:
     from handdigits import Classifier
     from handdigits.benchmark import benchmark
 
-    models = {"reading model": bundled, "digit model": Classifier(reading_model="same")}
+    models = {"reading model": bundled, "without pairs": Classifier(pair_model=False),
+              "digit model": Classifier(reading_model="same")}
     rows = {}
     for seed in seeds:
         result = benchmark(models, datasets=("realworld/numbers",), data_dir=data_dir, seed=seed, progress=True)
@@ -142,8 +143,9 @@ def reading_scores(bundled, seeds, data_dir) -> dict:
     return rows
 
 
-def render_reading(meta: dict, scores: dict) -> list:
-    """The card's section on the bundled reading model (``weights/reading``), from its metadata and ``scores``."""
+def render_reading(meta: dict, scores: dict, pair_meta: dict | None = None) -> list:
+    """The card's section on the bundled reading model (``weights/reading``) and pair model (``weights/pairs``),
+    from their metadata and ``scores``."""
     recipe, data = meta.get("recipe", {}), meta.get("data", {})
     test = (meta.get("test") or {}).get("mnist_test") or {}
     init = recipe.get("init_from") or {}
@@ -161,14 +163,18 @@ def render_reading(meta: dict, scores: dict) -> list:
     if test:
         out.append(f"- MNIST test through `predict` with this model (recorded at training): {_pct(test)}; "
                    "the digit model keeps single digits")
+    if pair_meta:
+        out += _render_pairs(pair_meta)
     out += ["", "Numbers of `realworld/numbers` (generated from MNIST *test* and scikit-learn digits, about 20 % "
             "with touching neighbours) read exactly, per seed (`handdigits.benchmark`, "
             "`datasets=(\"realworld/numbers\",)`):\n",
-            "| seed | n | reading model: read exactly | digit model (`reading_model=\"same\"`): read exactly |",
-            "|---:|---:|---:|---:|"]
+            "| seed | n | reading model and pair model: read exactly | without the pair model (`pair_model=False`) "
+            "| digit model and pair model (`reading_model=\"same\"`) |",
+            "|---:|---:|---:|---:|---:|"]
     for seed, row in scores.items():
-        a, b = row["reading model"], row["digit model"]
-        out.append(f"| {seed} | {a['n']} | {100 - a['error_pct']:.1f} % | {100 - b['error_pct']:.1f} % |")
+        a, p, b = row["reading model"], row["without pairs"], row["digit model"]
+        out.append(f"| {seed} | {a['n']} | {100 - a['error_pct']:.1f} % | {100 - p['error_pct']:.1f} % "
+                   f"| {100 - b['error_pct']:.1f} % |")
     out.append("")
     return out
 
@@ -362,11 +368,36 @@ def render(meta, result, *, selection, chosen, reject, curves, ablation, command
     return "\n".join(out) + "\n"
 
 
-def measure_reading(args, bundled) -> tuple[dict, dict]:
-    """The reading model's metadata and its ``realworld/numbers`` scores (:func:`reading_scores`)."""
+def measure_reading(args, bundled) -> tuple[dict, dict, dict]:
+    """The reading model's metadata, its ``realworld/numbers`` scores (:func:`reading_scores`) and the pair
+    model's metadata."""
     print("reading realworld/numbers ...", file=sys.stderr)
     return (json.loads((args.weights / "reading" / "metadata.json").read_text()),
-            reading_scores(bundled, args.reading_seeds, args.data_dir))
+            reading_scores(bundled, args.reading_seeds, args.data_dir),
+            json.loads((args.weights / "pairs" / "metadata.json").read_text()))
+
+
+def _render_pairs(meta: dict) -> list:
+    """The pair model's lines of the reading section, from its metadata."""
+    recipe, data, val = meta.get("recipe", {}), meta.get("data", {}), meta.get("validation", {})
+    init = recipe.get("init_from") or {}
+    return ["",
+            "Touching digits that no cut parts well are also read as one pair by a third bundled model "
+            "(`weights/pairs/`; `Classifier.pair_reader`, see `handdigits.reading.pairs`): 101 outputs, the "
+            "pairs 00-99 and \"not a pair\", on a 28×48 crop.\n",
+            f"- File: `{meta.get('file')}`, sha256 `{meta.get('sha256')}`; architecture "
+            f"`{meta.get('architecture', {}).get('name')}` ({meta.get('architecture', {}).get('parameters', 0):,} "
+            "parameters): bn_cnn's convolutions, flattened, one softmax layer",
+            f"- Data: {data.get('pairs', 0):,} generated crops (`{data.get('generator')}`, seed {data.get('seed')}) "
+            f"from {data.get('digits')}; about a quarter \"not a pair\" (one digit, three, a digit and a half)",
+            f"- Trained: {recipe.get('epochs')} epochs, batch {recipe.get('batch_size')}, Adam at "
+            f"{recipe.get('learning_rate')} with {recipe.get('schedule')}, convolutions started from sha256 "
+            f"`{str(init.get('sha256'))[:12]}…` (the reading model's member 0); "
+            f"{meta.get('train_wall_seconds', 0) / 60:.0f} min on {meta.get('environment', {}).get('cpu_count')} CPUs",
+            f"- Validation ({val.get('n', 0):,} crops from the MNIST hold-out's digits): {val.get('accuracy', 0):.1%} "
+            f"right; pairs read right {val.get('pair_accuracy', 0):.1%} of {val.get('pairs', 0):,}; the rest called "
+            f"\"not a pair\" {val.get('not_a_pair_recall', 0):.1%}",
+            f"- Command: `{meta.get('command')}`"]
 
 
 def _command(argv) -> str:

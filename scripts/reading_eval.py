@@ -10,13 +10,15 @@ with digits apart, per rendering style) and sorts the failures by cause:
 * ``decoder``: such a split exists, but the decoder chose another one.
 
     python scripts/reading_eval.py [--seeds 0 1] [-n 500] [--data-dir DIR] [--list] [--empty 300] [--model M]
-                                   [--validation]
+                                   [--pair-model P] [--validation]
 
 With ``--empty N`` it also reads N empty pages of ``realworld/empty`` per
 seed: how many are refused, and what share of them and of the numbers read
 exactly reach a reading confidence of 0.1, 0.5 and 0.9.  ``--model`` reads with
 another ``.keras`` model (a training run's, to compare it with the bundled
-reading model), or with the bundled digit model (``--model digits``).
+reading model), or with the bundled digit model (``--model digits``);
+``--pair-model`` reads touching pairs with another pair model's ``.keras``
+(``none``: single digits only, as before the pair model).
 ``--validation`` lays the numbers out from MNIST's validation hold-out instead
 of MNIST test (no scikit-learn digits): the set the reading model was chosen
 on (``--validation --seeds 100 101`` with ``-n 600`` and ``-n 900``).
@@ -38,20 +40,25 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def has_correct_split(plan, digits: np.ndarray, text: str) -> bool:
-    """Whether the atoms can be covered by candidate runs (fragments may be skipped) reading ``text``."""
+def has_correct_split(plan, digits: np.ndarray, text: str, pairs: np.ndarray | None = None) -> bool:
+    """Whether the atoms can be covered by candidate runs (fragments may be skipped) reading ``text``.
+
+    ``digits``: each run's top digit; ``pairs``: each pair candidate's (``plan.pair_runs``) top pair ``10 a + b``.
+    """
     A, L = plan.n_atoms, len(text)
     reach = np.zeros((A + 1, L + 1), bool)
     reach[0, 0] = True
     by_end = collections.defaultdict(list)
     for r, run in enumerate(plan.runs):
-        by_end[run.j].append((run.i, int(digits[r])))
+        by_end[run.j].append((run.i, f"{int(digits[r])}"))
+    for r, ab in zip(plan.pair_runs, () if pairs is None else pairs):
+        by_end[plan.runs[r].j].append((plan.runs[r].i, f"{int(ab) // 10}{int(ab) % 10}"))
     for j in range(1, A + 1):
         if plan.fragment[j - 1] > 0:
             reach[j] |= reach[j - 1]
         for i, d in by_end[j]:
-            for k in range(1, L + 1):
-                if reach[i, k - 1] and d == int(text[k - 1]):
+            for k in range(len(d), L + 1):
+                if reach[i, k - len(d)] and d == text[k - len(d) : k]:
                     reach[j, k] = True
     return bool(reach[A, L])
 
@@ -60,7 +67,7 @@ def evaluate(clf, samples) -> list[dict]:
     """One row per sample: truth, text read, touching, style and the failure cause (``None`` when read exactly)."""
     from tqdm import tqdm
 
-    from handdigits.reading import _segment
+    from handdigits.reading import _segment, classify
     from handdigits.reading.decode import _decode
 
     rows = []
@@ -68,8 +75,8 @@ def evaluate(clf, samples) -> list[dict]:
         row = {"truth": s.text, "touching": s.touching, "style": s.style, "text": None, "cause": "raised"}
         try:
             plan = _segment(np.asarray(s.image))
-            ans = clf.reader.answer(np.stack(plan.crops), preprocess=False)  # what Classifier.read does
-            reading = _decode(plan, ans.proba, ans.confidence, None, None)
+            proba, conf, pair_proba = classify(clf.reader, [plan], clf.pair_reader)[0]  # what Classifier.read does
+            reading = _decode(plan, proba, conf, None, None, pair_proba)
             row["text"], row["confidence"] = reading.text, reading.confidence
         except ValueError:
             rows.append(row)
@@ -77,7 +84,8 @@ def evaluate(clf, samples) -> list[dict]:
         if row["text"] == s.text:
             row["cause"] = None
         else:
-            ok = has_correct_split(plan, ans.proba.argmax(1), s.text)
+            best_pairs = None if pair_proba is None else pair_proba[:, :100].argmax(1)
+            ok = has_correct_split(plan, proba.argmax(1), s.text, best_pairs)
             row["cause"] = "decoder" if ok else "no correct candidate"
         rows.append(row)
     return rows
@@ -141,14 +149,19 @@ def main(argv=None) -> None:
     parser.add_argument("--model", metavar="MODEL.keras",
                         help="read with this model (default: the bundled reading model; 'digits': the bundled "
                              "digit model, as Classifier(reading_model='same') reads)")
+    parser.add_argument("--pair-model", metavar="MODEL.keras",
+                        help="read touching pairs with this model (default: the bundled pair model; 'none': "
+                             "single digits only, as Classifier(pair_model=False) reads)")
     args = parser.parse_args(argv)
 
     from handdigits import Classifier
     from handdigits.realworld import load
     from handdigits.realworld.numbers import generate
 
-    clf = {None: Classifier, "digits": lambda: Classifier(reading_model="same")}.get(
-        args.model, lambda: Classifier.load(args.model))()
+    pair_model = {None: None, "none": False}.get(args.pair_model, args.pair_model)
+    clf = {None: lambda: Classifier(pair_model=pair_model),
+           "digits": lambda: Classifier(reading_model="same", pair_model=pair_model)}.get(
+        args.model, lambda: Classifier.load(args.model, pair_model=pair_model))()
     digits = validation_digits(args.data_dir) if args.validation else None
     for seed in args.seeds:
         rows = evaluate(clf, generate(args.n, seed=seed, data_dir=args.data_dir, digits=digits))

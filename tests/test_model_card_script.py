@@ -19,8 +19,8 @@ def card_script(monkeypatch):
 
     def fake_scores(bundled, seeds, data_dir):  # what benchmark() would measure, without reading 900 numbers
         seen.append(list(seeds))
-        return {s: {"reading model": {"n": 300, "error_pct": 10.0 + s}, "digit model": {"n": 300, "error_pct": 20.0}}
-                for s in seeds}
+        return {s: {"reading model": {"n": 300, "error_pct": 10.0 + s}, "without pairs": {"n": 300, "error_pct": 15.0},
+                    "digit model": {"n": 300, "error_pct": 20.0}} for s in seeds}
 
     monkeypatch.setattr(module, "reading_scores", fake_scores)
     return module, seen
@@ -53,7 +53,8 @@ def test_update_reading_replaces_only_the_reading_section(card_script, tmp_path)
     assert text.startswith("# Model card\n\n## Results\n\n| a | b |\n\n## The reading model\n")
     assert text.endswith("\n\n## Measurement run\n\n- Wall time: 10.3 min\n")
     assert "old text" not in text and "84.0 %" not in text
-    assert "| 0 | 300 | 90.0 % | 80.0 % |" in text and "| 2 | 300 | 88.0 % | 80.0 % |" in text
+    assert "| 0 | 300 | 90.0 % | 85.0 % | 80.0 % |" in text and "| 2 | 300 | 88.0 % | 85.0 % | 80.0 % |" in text
+    assert "`weights/pairs/`" in text and "python -m handdigits.train.pair_model" in text  # the pair model's facts
     assert "measured again on " in text and "`python scripts/make_model_card.py --update-reading --output" in text
     assert text.count("## The reading model") == 1
 

@@ -20,12 +20,17 @@ def clf():
 
 
 @pytest.fixture(scope="module")
-def number():
-    """"3807" written with the bundled sample photos' digits (no dataset needed)."""
+def glyphs():
+    """One MNIST-format digit per class, from the bundled sample photos (no dataset needed)."""
     from handdigits.preprocess import to_mnist
     from handdigits.samples import list_samples, true_digit
 
-    glyphs = {true_digit(p): to_mnist(p) for p in list_samples()}
+    return {true_digit(p): to_mnist(p) for p in list_samples()}
+
+
+@pytest.fixture(scope="module")
+def number(glyphs):
+    """"3807" written with the bundled sample photos' digits."""
     return _compose(glyphs, "3807")[0]
 
 
@@ -74,6 +79,36 @@ def test_bad_reading_model(bad):
 
 
 def test_unknown_bundle_is_refused():
-    assert set(BUNDLES) == {"digits", "reading"}
+    assert set(BUNDLES) == {"digits", "reading", "pairs"}
     with pytest.raises(ValueError, match="one of"):
         bundled("letters")
+
+
+def test_the_bundled_pair_model_is_its_own_verified_bundle():
+    from handdigits.weights import verified_model_file
+
+    clf = Classifier()
+    pairs = clf.pair_reader
+    _, meta = verified_model_file(bundled("pairs"))
+    assert pairs.kind == "pairs" and pairs.metadata["sha256"] == meta["sha256"]
+    assert meta["architecture"]["classes"] == 101 and meta["data"]["generator"].endswith("touching_pairs")
+    assert clf.pair_reader is pairs  # opened once
+    out = pairs.forward(np.zeros((2, 28, 48, 1), np.float32))
+    assert out.shape == (2, 101) and np.allclose(out.sum(1), 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("offset", [-20, -28])
+def test_overlapping_digits_are_read_as_pairs(glyphs, offset):
+    """Digits drawn 20-28 px into their 80-px neighbour: cuts leave strokes on the wrong side; pairs read them."""
+    texts = ("67", "40", "25", "93", "58", "04", "36")
+    with_pairs, single = Classifier(), Classifier(pair_model=False)
+    images = [_compose(glyphs, t, offsets=[offset])[0] for t in texts]
+    read = [r.text for r in with_pairs.read_batch(images)]
+    alone = [r.text for r in single.read_batch(images)]
+    right = sum(r == t for r, t in zip(read, texts))
+    assert right >= len(texts) - 1, list(zip(texts, read))
+    assert right > sum(r == t for r, t in zip(alone, texts))
+    reading = with_pairs.read(images[4])  # "58": single digits read it wrong at both offsets
+    assert reading.text == "58"
+    (x0, _, x1, _), (y0, _, y1, _) = (d.box for d in reading.digits)
+    assert x0 < x1 == y0 < y1  # the pair's box halved, left to right

@@ -491,13 +491,14 @@ def test_crop_to_mnist_frames_like_mnist_and_keeps_the_faint_rim():
     v[10:30, 22] = 0.3  # a faint edge just outside the mask: kept as rim
     v[10:30, 30] = 0.9  # ink of a neighbour 8 px away: not kept
     ys, xs = np.nonzero(fg)
-    out = segment._crop_to_mnist(v, fg, ys, xs)
+    out = segment._mnist_crop(segment._crop_ink(v, fg, ys, xs))
     assert out.shape == (28, 28) and out.dtype == np.uint8
     rows, cols = np.nonzero(out > 12)
     assert rows.max() - rows.min() + 1 == 20  # longer side 20 px
     assert cols.max() - cols.min() + 1 < 10
     assert abs((out * np.arange(28)[None, :]).sum() / out.sum() - 14) < 1.5
-    empty = segment._crop_to_mnist(np.zeros((10, 10)), np.zeros((10, 10), bool), np.array([5]), np.array([5]))
+    empty = segment._mnist_crop(segment._crop_ink(np.zeros((10, 10)), np.zeros((10, 10), bool), np.array([5]),
+                                                  np.array([5])))
     assert not empty.any()
 
 
@@ -565,7 +566,7 @@ def test_skip_cost_grows_with_the_fragment_height():
     cost, back = decode._best_splits(plan, [5.0], 1)
     assert cost[1, 0] == pytest.approx(1.5 * 0.22 / 0.55)
     assert cost[1, 1] == pytest.approx(5.0)
-    assert back[(1, 0)] == (0, 0, None) and back[(1, 1)] == (0, 0, 0)
+    assert back[(1, 0)] == (0, 0, None) and back[(1, 1)] == (0, 0, (0, False))
 
 
 def test_max_digits_limits_the_count():

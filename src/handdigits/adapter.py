@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .model_files import check_keras_model, keras_bytes, keras_from_bytes, load_keras, model_path, verified_tflite
-from .runtime import check_threads, convert_to_tflite, from_keras, from_tflite, litert_available
+from .runtime import check_kind, check_threads, convert_to_tflite, from_keras, from_tflite, litert_available
 from .validation import check_bool
 
 SMALL_BATCH = 16  # up to this many images go through the TFLite runtime when the Keras model runs the rest
@@ -52,15 +52,20 @@ class ModelAdapter:
         quantized: run the quantized ``.tflite`` when the metadata records one
             and LiteRT is installed; ignored by other models.
         bundle: which bundled model ``model=None`` means (a key of
-            :data:`handdigits.weights.BUNDLES`: ``"digits"`` or ``"reading"``).
+            :data:`handdigits.weights.BUNDLES`: ``"digits"``, ``"reading"`` or ``"pairs"``).
+        kind: what the model maps (a key of :data:`handdigits.runtime.KINDS`):
+            ``"digits"`` (28×28 images to 10 or 11 scores) or ``"pairs"`` (the
+            reader's 28×48 crops of two touching digits to 101 scores).
 
     Attributes:
         runs_quantized: whether LiteRT runs the quantized ``.tflite``.
     """
 
     def __init__(self, model=None, *, fast_path: bool = True, sha256: str | None = None, threads: int | None = None,
-                 quantized: bool = True, bundle: str = "digits"):
+                 quantized: bool = True, bundle: str = "digits", kind: str = "digits"):
         self.metadata = None
+        check_kind(kind)
+        self.kind = kind
         self.threads = check_threads(threads)
         self.quantized = check_bool(quantized, "quantized")
         self.runs_quantized = False
@@ -86,7 +91,7 @@ class ModelAdapter:
             self._file, self.metadata, self._sha256 = model_path(model)
             self._open(Path(model).parent, repr(str(model)), sha256)
         else:
-            self._keras = check_keras_model(model)
+            self._keras = check_keras_model(model, kind)
             self.live = True
             self._lite = False
             self.compiled()  # checks the weights and outputs now
@@ -107,20 +112,21 @@ class ModelAdapter:
             lite = quantized if quantized is not None else verified_tflite(directory, self.metadata)
             if lite is not None:
                 kind = "TFLite" if quantized is None else "quantized TFLite"
-                self._lite = from_tflite(lite, source=f"{what} ({kind})", threads=self.threads)  # checked: shapes, outputs
+                self._lite = from_tflite(lite, source=f"{what} ({kind})", threads=self.threads, kind=self.kind)  # checked
                 self._lite_only, self.runs_quantized = True, quantized is not None
                 return
         lite = verified_tflite(directory, self.metadata) if self._fast_path else None
-        self._keras = check_keras_model(load_keras(self._file, what))
+        self._keras = check_keras_model(load_keras(self._file, what), self.kind)
         if lite is not None:  # no LiteRT: TensorFlow's interpreter runs the shipped .tflite for small batches
-            self._lite = from_tflite(lite, source=f"{what} (TFLite)", threads=self.threads)
+            self._lite = from_tflite(lite, source=f"{what} (TFLite)", threads=self.threads, kind=self.kind)
         self.compiled()
 
     def __reduce__(self):
         if self.live:
-            return (_from_keras_bytes, (keras_bytes(self.keras_model()), self.what))
+            return (_from_keras_bytes, (keras_bytes(self.keras_model()), self.what, self.kind))
         path = None if self._bundled else str(self._file)
-        return (_reopen, (path, self._fast_path, self._sha256, self.threads, self.quantized, self._bundled or "digits"))
+        return (_reopen, (path, self._fast_path, self._sha256, self.threads, self.quantized, self._bundled or "digits",
+                          self.kind))
 
     # ------------------------------------------------------------------ running
 
@@ -140,7 +146,8 @@ class ModelAdapter:
     def forward(self, batch: np.ndarray) -> np.ndarray:
         """float32 (N, 28, 28, 1) -> float32 (N, C) probabilities over the model's C outputs (rows sum to 1).
 
-        ``C`` is 10, or 11 for a model with a "not a digit" output.
+        ``C`` is 10, or 11 for a model with a "not a digit" output; a pair model
+        takes (N, 28, 48, 1) crops and gives 101.
         """
         runtime = self.runtime(len(batch))
         scores = runtime(batch)
@@ -171,11 +178,11 @@ class ModelAdapter:
         return getattr(self, attribute)
 
     def _load_checked(self):
-        model = check_keras_model(load_keras(self._file, self.what))
+        model = check_keras_model(load_keras(self._file, self.what), self.kind)
         lite = self._lite
         if self.runs_quantized:  # the float32 twin must be the Keras model's exact conversion
             data = verified_tflite(self._directory, self.metadata)
-            lite = None if data is None else from_tflite(data, source=f"{self.what} (TFLite)", threads=1)
+            lite = None if data is None else from_tflite(data, source=f"{self.what} (TFLite)", threads=1, kind=self.kind)
         if lite:
             from .tflite_cache import check_agreement
 
@@ -189,7 +196,7 @@ class ModelAdapter:
     def compiled(self):
         """The TensorFlow runtime (the model as a ``tf.function``, traced once, thread-safe)."""
         model = self.keras_model() if self._tf is None else None
-        return self._once("_tf", lambda: from_keras(model, source=self.what))
+        return self._once("_tf", lambda: from_keras(model, source=self.what, kind=self.kind))
 
     def lite_runner(self):
         """The LiteRT runtime: shipped, or a (cached) conversion built on first use; ``None`` when not used."""
@@ -197,7 +204,7 @@ class ModelAdapter:
             from .tflite_cache import converted_tflite
 
             model = self.keras_model()
-            self._once("_lite", lambda: converted_tflite(model, self._sha256, self.what, self.threads) or False)
+            self._once("_lite", lambda: converted_tflite(model, self._sha256, self.what, self.threads, self.kind) or False)
         return self._lite or None
 
     def tflite_bytes(self) -> bytes:
@@ -214,13 +221,14 @@ class ModelAdapter:
 
 
 def _reopen(path, fast_path: bool, sha256: str | None, threads: int | None = None, quantized: bool = True,
-            bundle: str = "digits") -> ModelAdapter:
+            bundle: str = "digits", kind: str = "digits") -> ModelAdapter:
     """Unpickle a model carried by reference: a bundled model (``path`` None) or a ``.keras`` file."""
-    return ModelAdapter(path, fast_path=fast_path, sha256=sha256, threads=threads, quantized=quantized, bundle=bundle)
+    return ModelAdapter(path, fast_path=fast_path, sha256=sha256, threads=threads, quantized=quantized, bundle=bundle,
+                        kind=kind)
 
 
-def _from_keras_bytes(data: bytes, what: str) -> ModelAdapter:
+def _from_keras_bytes(data: bytes, what: str, kind: str = "digits") -> ModelAdapter:
     """Unpickle a live ``keras.Model`` carried by the bytes of its ``.keras`` file."""
-    adapter = ModelAdapter(keras_from_bytes(data, what))
+    adapter = ModelAdapter(keras_from_bytes(data, what, kind), kind=kind)
     adapter.what = what
     return adapter

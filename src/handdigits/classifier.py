@@ -101,6 +101,12 @@ class Classifier:
             classifier's model; or a ``.keras`` path or ``keras.Model`` as for
             ``model`` (a file named ``same``: ``"./same"``).  ``fast_path``,
             ``threads`` and ``quantized`` apply to it too.
+        pair_model: the model :meth:`read` reads two touching digits with, as
+            one crop (:attr:`pair_reader`; see :mod:`handdigits.reading.pairs`):
+            ``None`` (default) the bundled pair model, loaded by the first
+            reading that has such a candidate; ``False`` reads single digits
+            only; or a ``.keras`` path or ``keras.Model`` mapping
+            ``(N, 28, 48, 1)`` crops to 101 scores.
 
     Raises:
         FileNotFoundError: the model file is missing.
@@ -110,14 +116,19 @@ class Classifier:
     """
 
     def __init__(self, model=None, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None,
-                 threads: int | None = None, quantized: bool = True, reading_model=None):
+                 threads: int | None = None, quantized: bool = True, reading_model=None, pair_model=None):
         check_bool(preprocess, "preprocess"), check_bool(fast_path, "fast_path")  # threads, quantized: by the adapter
         _check_model(model, "model")
         same = isinstance(reading_model, str) and reading_model == "same"
         if not same:
             _check_model(reading_model, "reading_model", "'same', ")
+        if pair_model is not False:
+            _check_model(pair_model, "pair_model", "False, ")
         self._preprocess = preprocess
         self._model = ModelAdapter(model, fast_path=fast_path, threads=threads, quantized=quantized)
+        self._pairs = pair_model  # None: the bundled pair model, opened by the first read that needs it
+        if pair_model is not None and pair_model is not False:
+            self._pairs = ModelAdapter(pair_model, kind="pairs", **self._model.options)
         self._min_confidence, self._max_not_digit = _reject_limits(min_confidence, self._model.metadata)
         if reading_model is None and model is None:
             self._reader = None  # the bundled reading model, loaded by the first read()
@@ -128,7 +139,8 @@ class Classifier:
 
     @classmethod
     def load(cls, path, *, preprocess: bool = True, fast_path: bool = True, min_confidence=None,
-             threads: int | None = None, quantized: bool = True, reading_model=None) -> "Classifier":
+             threads: int | None = None, quantized: bool = True, reading_model=None,
+             pair_model=None) -> "Classifier":
         """A classifier for a ``.keras`` model file (loaded with ``safe_mode=True``, never pickle).
 
         If a ``metadata.json`` written by ``handdigits.train`` sits next to the
@@ -141,7 +153,7 @@ class Classifier:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {describe(path)}")
         return cls(path, preprocess=preprocess, fast_path=fast_path, min_confidence=min_confidence, threads=threads,
-                   quantized=quantized, reading_model=reading_model)
+                   quantized=quantized, reading_model=reading_model, pair_model=pair_model)
 
     # ------------------------------------------------------------------ properties
 
@@ -362,6 +374,14 @@ class Classifier:
             self._reader = reader
         return self._reader
 
+    @property
+    def pair_reader(self):
+        """The :class:`~handdigits.adapter.ModelAdapter` :meth:`read` reads two touching digits with (see
+        ``pair_model``), opened on first use; ``None`` with ``pair_model=False``."""
+        if self._pairs is None:
+            self._pairs = ModelAdapter(None, bundle="pairs", kind="pairs", **self._model.options)
+        return self._pairs or None
+
     def read(self, image, *, max_digits: int | None = None, expected_length: int | None = None):
         """Read a whole number (one line of handwritten digits) from one image.
 
@@ -369,6 +389,8 @@ class Classifier:
         converted like a single digit and all are classified in one batched
         call (see :mod:`handdigits.reading` for the method) by :attr:`reader`:
         for ``Classifier()`` the bundled reading model, fine-tuned on such cuts.
+        Touching digits that no cut parts well may also be read as one pair
+        by :attr:`pair_reader`.
 
         Args:
             image: one image, as for :meth:`predict` (path, bytes, PIL image, array).
@@ -390,7 +412,8 @@ class Classifier:
         """
         from .reading import read
 
-        return read(self.reader, image, max_digits=max_digits, expected_length=expected_length)
+        return read(self.reader, image, max_digits=max_digits, expected_length=expected_length,
+                    pair_model=_Pairs(self))
 
     def read_batch(self, images, *, max_digits: int | None = None, expected_length: int | None = None,
                    errors: str = "raise") -> list:
@@ -407,7 +430,21 @@ class Classifier:
         """
         from .reading import read_batch
 
-        return read_batch(self.reader, images, max_digits=max_digits, expected_length=expected_length, errors=errors)
+        return read_batch(self.reader, images, max_digits=max_digits, expected_length=expected_length, errors=errors,
+                          pair_model=_Pairs(self))
+
+
+class _Pairs:
+    """A classifier's :attr:`~Classifier.pair_reader`, opened only when a reading has pair candidates."""
+
+    def __init__(self, classifier: Classifier):
+        self._classifier = classifier
+
+    def forward(self, batch):
+        model = self._classifier.pair_reader
+        if model is None:
+            return None
+        return model.forward(batch)
 
 
 def _check_model(model, name: str, extra: str = "") -> None:

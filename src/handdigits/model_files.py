@@ -18,7 +18,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from .runtime import OUTPUTS, SIZE
+from .runtime import check_kind
 
 
 TFLITE_ENTRIES = {"tflite": "TFLite model", "tflite_quantized": "quantized TFLite model"}
@@ -76,16 +76,21 @@ def model_path(path) -> tuple[Path, dict | None, str]:
     return path, metadata, sha256
 
 
-def check_keras_model(model):
-    """``model`` itself when it maps ``(N, 28, 28[, 1])`` images to ``(N, 10|11)`` scores, else ``ValueError``."""
+def check_keras_model(model, kind: str = "digits"):
+    """``model`` itself when it maps ``(N, 28, 28[, 1])`` images to ``(N, 10|11)`` scores, else ``ValueError``.
+
+    ``kind="pairs"``: ``(N, 28, 48[, 1])`` crops to ``(N, 101)`` scores (:data:`handdigits.runtime.KINDS`).
+    """
+    shape, outputs = check_kind(kind)
     try:
         in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
     except (AttributeError, ValueError, TypeError) as exc:
         raise ValueError(f"model must be a built keras.Model with one input and one output ({exc})") from exc
-    if in_shape[1:] not in ((SIZE, SIZE, 1), (SIZE, SIZE)) or out_shape[1:] not in ((n,) for n in OUTPUTS):
+    if in_shape[1:] not in ((*shape, 1), shape) or out_shape[1:] not in ((n,) for n in outputs):
+        h, w = shape
         raise ValueError(
-            f"model must map (N, 28, 28, 1) or (N, 28, 28) images to (N, 10) or (N, 11) scores, "
-            f"got input {in_shape} and output {out_shape}"
+            f"model must map (N, {h}, {w}, 1) or (N, {h}, {w}) images to "
+            + " or ".join(f"(N, {n})" for n in outputs) + f" scores, got input {in_shape} and output {out_shape}"
         )
     return model
 
@@ -98,9 +103,9 @@ def keras_bytes(model) -> bytes:
         return path.read_bytes()
 
 
-def keras_from_bytes(data: bytes, what: str):
+def keras_from_bytes(data: bytes, what: str, kind: str = "digits"):
     """The ``keras.Model`` in the bytes of a ``.keras`` file (loaded with ``safe_mode=True``), checked."""
     with tempfile.TemporaryDirectory(prefix="handdigits-") as tmp:
         path = Path(tmp) / "model.keras"
         path.write_bytes(data)
-        return check_keras_model(load_keras(path, what))
+        return check_keras_model(load_keras(path, what), kind)

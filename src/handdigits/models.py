@@ -3,7 +3,9 @@
 Every model takes ``(28, 28, 1)`` float inputs in ``[0, 255]`` (MNIST
 polarity: white ink on black), rescales internally, and outputs softmax
 probabilities over the 10 digits (or 11 classes, the last one "not a digit",
-when built with ``classes=11``).  Build one with :func:`build`.
+when built with ``classes=11``).  Build one with :func:`build`.  The reader's
+pair model (two touching digits in one ``(28, 48, 1)`` crop) is built by
+:func:`build_pair_model`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 CLASS_COUNTS = (NUM_CLASSES, NUM_CLASSES + 1)  # digits only, or digits + "not a digit" (index 10)
+PAIR_INPUT_SHAPE = (28, 48, 1)  # the reader's crops of two touching digits (build_pair_model)
+PAIR_CLASSES = NUM_CLASSES**2 + 1  # "00".."99" (10 a + b) and "not a pair" (index 100)
 
 # name -> (builder function name, one-line description, recipe defaults)
 _REGISTRY = {
@@ -84,8 +88,8 @@ def build(name: str = "bn_cnn", *, seed: int | None = None, classes: int = NUM_C
     return globals()[_REGISTRY[name][0]](keras, classes)
 
 
-def _inputs(keras):
-    inputs = keras.Input(INPUT_SHAPE, name="image")
+def _inputs(keras, shape=INPUT_SHAPE):
+    inputs = keras.Input(shape, name="image")
     return inputs, keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
 
 
@@ -113,6 +117,16 @@ def _conv_bn(keras, x, filters, kernel, strides=1, padding="valid"):
 def _bn_cnn(keras, classes):
     L = keras.layers
     inputs, x = _inputs(keras)
+    x = _bn_cnn_features(keras, x)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dropout(0.3)(x)
+    outputs = L.Dense(classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="bn_cnn")
+
+
+def _bn_cnn_features(keras, x):
+    """bn_cnn's convolutions (a 28×28 input ends as 1×1×128, a 28×48 one as 1×6×128)."""
+    L = keras.layers
     x = _conv_bn(keras, x, 32, 3)
     x = _conv_bn(keras, x, 32, 3)
     x = _conv_bn(keras, x, 32, 5, strides=2, padding="same")
@@ -121,11 +135,30 @@ def _bn_cnn(keras, classes):
     x = _conv_bn(keras, x, 64, 3)
     x = _conv_bn(keras, x, 64, 5, strides=2, padding="same")
     x = L.Dropout(0.3)(x)
-    x = _conv_bn(keras, x, 128, 4)
-    x = L.GlobalAveragePooling2D()(x)
+    return _conv_bn(keras, x, 128, 4)
+
+
+def build_pair_model(*, seed: int | None = None):
+    """The reader's pair model: bn_cnn's convolutions on a ``(28, 48, 1)`` crop of two touching digits.
+
+    The six columns of features left are flattened (not averaged, as bn_cnn
+    does: the order of the two digits is in their place), then one softmax
+    layer gives :data:`PAIR_CLASSES` probabilities: ``10 a + b`` for the pair
+    "ab" and the last one for "not a pair" (one digit, three, or a cut in the
+    wrong place).  Same layer shapes as bn_cnn's up to the last, so a trained
+    bn_cnn's convolutions can start it (:func:`transfer_features`).
+    """
+    import keras
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    L = keras.layers
+    inputs, x = _inputs(keras, PAIR_INPUT_SHAPE)
+    x = _bn_cnn_features(keras, x)
+    x = L.Flatten()(x)
     x = L.Dropout(0.3)(x)
-    outputs = L.Dense(classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="bn_cnn")
+    outputs = L.Dense(PAIR_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="pair_cnn")
 
 
 def _res_block(keras, x, filters, strides):
@@ -202,6 +235,16 @@ def transfer_weights(source, target) -> int:
     return _combine(source, target, "initialise", lambda x, y: x, lambda y: y * 0.0)
 
 
+def transfer_features(source, target) -> int:
+    """Initialise every layer of ``target`` but its last from ``source``'s (same shapes), e.g. a
+    :func:`build_pair_model` from a trained bn_cnn, whose convolutions it shares; returns the layers copied.
+
+    Raises:
+        ValueError: the layers before the last differ (count or a weight shape).
+    """
+    return _combine(source, target, "initialise", lambda x, y: x, lambda y: y * 0.0, head=False)
+
+
 def interpolate_weights(init, tuned, alpha: float) -> None:
     """WiSE-FT (Wortsman et al., 2022): set ``tuned``'s weights to ``(1 - alpha) * init + alpha * tuned``.
 
@@ -216,15 +259,16 @@ def interpolate_weights(init, tuned, alpha: float) -> None:
     _combine(init, tuned, "interpolate", lambda x, y: (1.0 - alpha) * x + alpha * y, lambda y: y.copy())
 
 
-def _combine(source, target, verb: str, shared, grown) -> int:
+def _combine(source, target, verb: str, shared, grown, *, head: bool = True) -> int:
     """Set each weight of ``target`` to ``shared(source weight, target weight)``, layer by layer.
 
     A target weight with more classes than the source's (a head grown from 10
     to 11 outputs) starts as ``grown(target weight)`` and gets ``shared(...)``
-    in the source's classes.  Returns the number of layers set.
+    in the source's classes.  ``head=False`` leaves both models' last layer
+    out.  Returns the number of layers set.
     """
-    src = [layer for layer in source.layers if layer.weights]
-    dst = [layer for layer in target.layers if layer.weights]
+    src = [layer for layer in source.layers if layer.weights][: None if head else -1]
+    dst = [layer for layer in target.layers if layer.weights][: None if head else -1]
     if len(src) != len(dst):
         raise ValueError(f"cannot {verb} {target.name} from {source.name}: {len(dst)} vs {len(src)} layers with weights")
     for a, b in zip(src, dst):

@@ -5,6 +5,9 @@ A runtime takes a float32 batch ``(N, 28, 28, 1)`` of MNIST-format images
 ``(N, C)`` outputs, float32, where ``C`` is the model's number of outputs
 (10 digits, or 11 with a "not a digit" output).  What the outputs mean is the
 caller's business (:class:`handdigits.Classifier` maps them to digits).
+Those are *digit* models; the reader's *pair* model (:data:`KINDS`) takes
+``(N, 28, 48, 1)`` crops of two touching digits and gives 101 outputs
+(``10 a + b`` for the pair "ab", and "not a pair").
 
 Two backends:
 
@@ -43,6 +46,9 @@ import numpy as np
 
 SIZE = 28
 OUTPUTS = (10, 11)  # digits, or digits + "not a digit"
+PAIR_SHAPE, PAIR_OUTPUTS = (28, 48), 101  # two touching digits: the pairs "00".."99" and "not a pair"
+#: model kind -> (image shape, the output counts it may have)
+KINDS = {"digits": ((SIZE, SIZE), OUTPUTS), "pairs": (PAIR_SHAPE, (PAIR_OUTPUTS,))}
 CHUNK = 256  # images per call of the compiled TensorFlow function (fastest measured on CPU)
 LITE_CHUNK = 64  # images per LiteRT invocation for batches
 MAX_THREADS = 256  # the most LiteRT threads the ``threads`` option accepts
@@ -55,12 +61,19 @@ def litert_available() -> bool:
     return importlib.util.find_spec("ai_edge_litert") is not None
 
 
-def probe_images() -> np.ndarray:
-    """A fixed float32 ``(3, 28, 28, 1)`` batch: blank, a vertical stroke, seeded noise (all in [0, 255])."""
-    probe = np.zeros((3, SIZE, SIZE, 1), np.float32)
+def probe_images(shape: tuple[int, int] = (SIZE, SIZE)) -> np.ndarray:
+    """A fixed float32 ``(3, *shape, 1)`` batch: blank, a vertical stroke, seeded noise (all in [0, 255])."""
+    probe = np.zeros((3, *shape, 1), np.float32)
     probe[1, 6:22, 12:16] = 255.0
-    probe[2] = np.random.default_rng(0).random((SIZE, SIZE, 1), dtype=np.float32) * 255.0
+    probe[2] = np.random.default_rng(0).random((*shape, 1), dtype=np.float32) * 255.0
     return probe
+
+
+def check_kind(kind: str) -> tuple[tuple[int, int], tuple[int, ...]]:
+    """``(image shape, output counts)`` of a model kind (a key of :data:`KINDS`)."""
+    from .validation import check_choice
+
+    return KINDS[check_choice(kind, "model kind", tuple(KINDS))]
 
 
 class Runtime:
@@ -76,8 +89,10 @@ class Runtime:
 
     backend = ""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, kind: str = "digits"):
         self.source = source
+        self.kind = kind
+        self.image_shape, self._allowed = check_kind(kind)
         self.outputs = 0
         self.probabilities = False
 
@@ -86,8 +101,9 @@ class Runtime:
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         batch = np.asarray(batch)
-        if batch.dtype != np.float32 or batch.ndim != 4 or batch.shape[1:] != (SIZE, SIZE, 1):
-            raise ValueError(f"a runtime takes float32 (N, 28, 28, 1) batches, got {batch.dtype} {batch.shape}")
+        if batch.dtype != np.float32 or batch.ndim != 4 or batch.shape[1:] != (*self.image_shape, 1):
+            raise ValueError(f"a runtime takes float32 (N, {self.image_shape[0]}, {self.image_shape[1]}, 1) batches, "
+                             f"got {batch.dtype} {batch.shape}")
         if len(batch) == 0:
             return np.zeros((0, self.outputs), np.float32)
         return self._run(np.ascontiguousarray(batch))
@@ -97,9 +113,10 @@ class Runtime:
 
     def _check(self) -> None:
         """Run the probe images once: set :attr:`outputs` and :attr:`probabilities`, refuse non-finite outputs."""
-        out = np.asarray(self._probe(probe_images()), np.float32)
-        if out.ndim != 2 or out.shape[1] not in OUTPUTS:
-            raise ValueError(f"{self.source}: the model must output (N, 10) or (N, 11) scores, got {out.shape[1:]} per image")
+        out = np.asarray(self._probe(probe_images(self.image_shape)), np.float32)
+        if out.ndim != 2 or out.shape[1] not in self._allowed:
+            wanted = " or ".join(f"(N, {n})" for n in self._allowed)
+            raise ValueError(f"{self.source}: the model must output {wanted} scores, got {out.shape[1:]} per image")
         if not np.isfinite(out).all():
             raise ValueError(
                 f"{self.source}: the model gives non-finite outputs (NaN or inf) on ordinary images; "
@@ -134,7 +151,7 @@ def _interpreter(data: bytes, threads: int):
 class _Engine:
     """One interpreter with its tensor indices and a lock (interpreters are not thread-safe)."""
 
-    def __init__(self, data: bytes, threads: int):
+    def __init__(self, data: bytes, threads: int, shape: tuple[int, int] = (SIZE, SIZE)):
         self.interpreter = _interpreter(data, threads)
         self.interpreter.allocate_tensors()
         inp = self.interpreter.get_input_details()
@@ -143,13 +160,14 @@ class _Engine:
             raise ValueError(f"expected one input and one output, got {len(inp)} and {len(out)}")
         self.input, self.output = inp[0]["index"], out[0]["index"]
         self.image_shape = tuple(int(d) for d in inp[0]["shape"][1:])
-        if self.image_shape not in ((SIZE, SIZE, 1), (SIZE, SIZE)) or inp[0]["dtype"] != np.float32:
-            raise ValueError(f"expected a float32 (N, 28, 28, 1) or (N, 28, 28) input, got {inp[0]['dtype']} {inp[0]['shape']}")
+        if self.image_shape not in ((*shape, 1), shape) or inp[0]["dtype"] != np.float32:
+            raise ValueError(f"expected a float32 (N, {shape[0]}, {shape[1]}, 1) or (N, {shape[0]}, {shape[1]}) input, "
+                             f"got {inp[0]['dtype']} {inp[0]['shape']}")
         self.rows = 1
         self.lock = threading.Lock()
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        """``batch`` (n, 28, 28, 1) -> (n, C); the caller holds :attr:`lock`."""
+        """``batch`` (n, h, w, 1) -> (n, C); the caller holds :attr:`lock`."""
         n = len(batch)
         if n != self.rows:
             self.interpreter.resize_tensor_input(self.input, [n, *self.image_shape])
@@ -193,14 +211,15 @@ class LiteRTRuntime(Runtime):
 
     backend = "litert"
 
-    def __init__(self, data: bytes, *, source: str, threads: int | None = None):
-        super().__init__(source)
+    def __init__(self, data: bytes, *, source: str, threads: int | None = None, kind: str = "digits"):
+        super().__init__(source, kind)
         if not isinstance(data, (bytes, bytearray)) or len(data) < 8:
             raise ValueError(f"{source}: not a TFLite model ({len(data) if data else 0} bytes)")
         self.data = bytes(data)
         self.threads = check_threads(threads)
         try:
-            self._single = _Engine(self.data, threads=self.threads or min(SINGLE_THREADS, usable_cpus()))
+            self._single = _Engine(self.data, threads=self.threads or min(SINGLE_THREADS, usable_cpus()),
+                                   shape=self.image_shape)
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"cannot load the TFLite model {source}: {exc}") from exc
         self._batch = None
@@ -211,7 +230,7 @@ class LiteRTRuntime(Runtime):
         if self._batch is None:
             with self._batch_lock:
                 if self._batch is None:
-                    self._batch = _Engine(self.data, threads=self.threads or usable_cpus())
+                    self._batch = _Engine(self.data, threads=self.threads or usable_cpus(), shape=self.image_shape)
         return self._batch
 
     def _probe(self, probe: np.ndarray) -> np.ndarray:
@@ -228,9 +247,11 @@ class LiteRTRuntime(Runtime):
             return np.concatenate([engine.run(batch[i : i + LITE_CHUNK]) for i in range(0, len(batch), LITE_CHUNK)])
 
 
-def from_tflite(data: bytes, *, source: str = "a TFLite model", threads: int | None = None) -> LiteRTRuntime:
-    """A :class:`LiteRTRuntime` for a TFLite flat buffer (checked on probe images); ``threads`` as there."""
-    return LiteRTRuntime(data, source=source, threads=threads)
+def from_tflite(data: bytes, *, source: str = "a TFLite model", threads: int | None = None,
+                kind: str = "digits") -> LiteRTRuntime:
+    """A :class:`LiteRTRuntime` for a TFLite flat buffer (checked on probe images); ``threads`` as there,
+    ``kind`` a key of :data:`KINDS`."""
+    return LiteRTRuntime(data, source=source, threads=threads, kind=kind)
 
 
 # ---------------------------------------------------------------------- TensorFlow
@@ -245,8 +266,8 @@ class KerasRuntime(Runtime):
 
     backend = "tensorflow"
 
-    def __init__(self, model, *, source: str = "the Keras model"):
-        super().__init__(source)
+    def __init__(self, model, *, source: str = "the Keras model", kind: str = "digits"):
+        super().__init__(source, kind)
         self.model = model
         bad = [w.path for w in model.weights if not np.isfinite(np.asarray(w.numpy(), dtype=np.float64)).all()]
         if bad:
@@ -262,13 +283,14 @@ class KerasRuntime(Runtime):
                     import tensorflow as tf
 
                     model = self.model
-                    spec = tf.TensorSpec([None, SIZE, SIZE, 1], tf.float32, name="image")
+                    h, w = self.image_shape
+                    spec = tf.TensorSpec([None, h, w, 1], tf.float32, name="image")
                     reshape = len(model.input_shape) == 3
 
                     @tf.autograph.experimental.do_not_convert
                     def forward(images):
                         if reshape:
-                            images = tf.reshape(images, [-1, SIZE, SIZE])
+                            images = tf.reshape(images, [-1, h, w])
                         return model(images, training=False)
 
                     fn = tf.function(forward, input_signature=[spec], reduce_retracing=True)
@@ -286,9 +308,10 @@ class KerasRuntime(Runtime):
         return np.concatenate(parts).astype(np.float32, copy=False)
 
 
-def from_keras(model, *, source: str = "the Keras model") -> KerasRuntime:
-    """A :class:`KerasRuntime` for a built ``keras.Model`` (weights and outputs checked once)."""
-    return KerasRuntime(model, source=source)
+def from_keras(model, *, source: str = "the Keras model", kind: str = "digits") -> KerasRuntime:
+    """A :class:`KerasRuntime` for a built ``keras.Model`` (weights and outputs checked once); ``kind`` a key of
+    :data:`KINDS`."""
+    return KerasRuntime(model, source=source, kind=kind)
 
 
 def convert_to_tflite(model, *, quantized: bool = False) -> bytes:

@@ -27,20 +27,20 @@ AGREEMENT = 1e-4  # a TFLite conversion must match its Keras model this closely 
 
 def check_agreement(model, lite, what: str) -> None:
     """Raise ValueError unless the LiteRT runtime ``lite`` and the Keras ``model`` agree on the probe images."""
-    probe = probe_images()
+    probe = probe_images(lite.image_shape)
     expected = np.asarray(model(probe if len(model.input_shape) == 4 else probe[..., 0], training=False))
     got = lite(probe)
     if got.shape != expected.shape or not np.allclose(got, expected, rtol=AGREEMENT, atol=AGREEMENT):
         raise ValueError(f"the TFLite model of {what} disagrees with its Keras model: it is another model's")
 
 
-def _cached(model, cached: Path, sha256: str, what: str, threads: int | None):
+def _cached(model, cached: Path, sha256: str, what: str, threads: int | None, kind: str = "digits"):
     """The LiteRT runtime of a cache entry that checks out, else ``None``."""
     try:
         record = json.loads(cached.with_suffix(".json").read_text(encoding="utf-8"))
         data = cached.read_bytes()
         if record.get("model_sha256") == sha256 and record.get("sha256") == hashlib.sha256(data).hexdigest():
-            lite = from_tflite(data, source=f"{what} (cached TFLite)", threads=threads)
+            lite = from_tflite(data, source=f"{what} (cached TFLite)", threads=threads, kind=kind)
             check_agreement(model, lite, what)
             return lite
     except (OSError, ValueError, AttributeError, RuntimeError):
@@ -48,22 +48,23 @@ def _cached(model, cached: Path, sha256: str, what: str, threads: int | None):
     return None
 
 
-def converted_tflite(model, sha256: str | None, what: str, threads: int | None = None):
+def converted_tflite(model, sha256: str | None, what: str, threads: int | None = None, kind: str = "digits"):
     """A LiteRT runtime for ``model``: the cached conversion when it checks out, else a fresh (cached) one.
 
-    ``threads`` as in :class:`handdigits.runtime.LiteRTRuntime`.  Returns
+    ``threads`` as in :class:`handdigits.runtime.LiteRTRuntime`, ``kind`` a key of
+    :data:`handdigits.runtime.KINDS`.  Returns
     ``None`` when the conversion fails (the TensorFlow runtime answers).
     """
     from .datasets.paths import cache_home
 
     cached = cache_home() / "tflite" / f"{sha256}.tflite" if sha256 else None
     if cached is not None and cached.is_file():
-        lite = _cached(model, cached, sha256, what, threads)
+        lite = _cached(model, cached, sha256, what, threads, kind)
         if lite is not None:
             return lite
     try:
         data = convert_to_tflite(model)
-        lite = from_tflite(data, source=f"{what} (TFLite)", threads=threads)
+        lite = from_tflite(data, source=f"{what} (TFLite)", threads=threads, kind=kind)
         check_agreement(model, lite, what)
     except Exception as exc:  # noqa: BLE001 - any converter failure: TensorFlow answers instead
         warnings.warn(f"TFLite conversion of {what} failed, TensorFlow answers every call ({exc})", RuntimeWarning, stacklevel=5)

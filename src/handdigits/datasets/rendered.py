@@ -134,6 +134,82 @@ def number_candidates(digits, labels, n: int, *, seed: int, progress=None) -> tu
     return np.stack(x[:n]), np.array(y[:n], np.int64)
 
 
+_PAIR_KINDS = (0.75, 0.85, 0.93)  # touching_pairs: pairs below the first; one digit, three, a digit and a half above
+
+
+def touching_pairs(digits, labels, n: int, *, seed: int, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` training crops for the reader's pair model (:mod:`handdigits.reading.pairs`), labelled.
+
+    Digits are drawn (pen or brush, 28-70 px tall, heights within ±12 %) and laid
+    out side by side like ``realworld/numbers`` (:func:`handdigits.realworld.numbers.lay_out`),
+    half of them slanted; each crop is made by :func:`handdigits.reading.pairs.pair_image`.
+
+    - 75 %: two digits, touching or overlapping (85 %) or just apart, labelled
+      ``10 a + b``;
+    - the rest, labelled ``NOT_A_PAIR`` (100): one digit (half of them stretched
+      1.1-1.8× wide), three touching digits, or two with a third to two thirds
+      of one cut away (a cut in the wrong place).
+
+    Item ``i`` uses a generator seeded by ``(seed, 5, i)``.  Returns uint8
+    ``(n, 28, 48)`` and int64 labels.
+    """
+    from ..reading.pairs import NOT_A_PAIR, PAIR_SHAPE, pair_image
+
+    digits, labels, n, seed = _checked(digits, labels, n, seed)
+    x, y = np.zeros((n, *PAIR_SHAPE), np.uint8), np.zeros(n, np.int64)
+    bar = _Progress("touching pairs", n, progress)
+    for i in range(n):
+        rng = np.random.default_rng([seed, 5, i])
+        line, y[i] = _pair_line(digits, labels, rng, NOT_A_PAIR)
+        x[i] = pair_image(line)
+        bar.update(i + 1)
+    bar.update(n, final=True)
+    return x, y
+
+
+def _pair_line(digits, labels, rng: np.random.Generator, not_a_pair: int) -> tuple[np.ndarray, int]:
+    """One :func:`touching_pairs` item before cropping: the ink (white on black, [0, 1]) and its label."""
+    from PIL import Image
+
+    from ..realworld.numbers import lay_out, shear_line
+
+    kind = rng.random()
+    count = 1 if _PAIR_KINDS[0] <= kind < _PAIR_KINDS[1] else 3 if _PAIR_KINDS[1] <= kind < _PAIR_KINDS[2] else 2
+    idx = rng.integers(len(labels), size=count)
+    inks, height = _pen_inks([digits[j] for j in idx], rng)
+    label = 10 * int(labels[idx[0]]) + int(labels[idx[1]]) if kind < _PAIR_KINDS[0] else not_a_pair
+    if count == 1:
+        line = inks[0]
+        if rng.random() < 0.5:  # a wide single digit
+            wide = (int(line.shape[1] * rng.uniform(1.1, 1.8)), line.shape[0])
+            line = np.asarray(Image.fromarray(line.astype(np.float32), mode="F").resize(wide), np.float64)
+    else:
+        touch = np.array([rng.random() < 0.85] if count == 2 else [True, rng.random() < 0.7])
+        line, boxes = lay_out(inks, touch, height, rng.uniform(-0.06, 0.06), rng)
+        if kind >= _PAIR_KINDS[2]:  # cut a third to two thirds off one of the two
+            x0, _, x1, _ = boxes[1] if rng.random() < 0.5 else boxes[0]
+            c = int(x0 + rng.uniform(0.3, 0.7) * (x1 - x0))
+            line = line.copy()
+            if (x0, x1) == (boxes[1][0], boxes[1][2]):
+                line[:, c:] = 0
+            else:
+                line[:, :c] = 0
+    if rng.random() < 0.5:
+        line, _ = shear_line(line, [], rng.uniform(-0.2, 0.2))
+    return line, label
+
+
+def _pen_inks(digits, rng: np.random.Generator) -> tuple[list, float]:
+    """The digits drawn as :func:`handdigits.realworld.numbers.make_number` draws a number's, 28-70 px tall."""
+    from ..realworld import render
+
+    height = float(rng.uniform(28, 70))
+    pen = rng.random() < 0.5
+    width = max(1.5, height / 28 * rng.uniform(0.8, 1.6))
+    sizes = [int(round(height * rng.uniform(0.88, 1.12))) for _ in digits]
+    return [render.pen_ink(d, h, width) if pen else render.digit_ink(d, h) for d, h in zip(digits, sizes)], height
+
+
 _MATCH = 0.8  # a candidate box with at least this IoU with a digit's box ...
 _HOLD = 0.95  # ... holding this share of that box is that digit
 _COVER = 0.3  # a candidate holding this share of two digits' boxes or more is not a digit (nor a match)

@@ -115,14 +115,20 @@ def _mnist_centred(g: np.ndarray) -> bool:
     return abs(cy - CENTRE) <= 0.75 and abs(cx - CENTRE) <= 0.75
 
 
-def _to_box(v: np.ndarray, *, stroke: bool) -> np.ndarray | None:
-    """A cropped white-on-black [0, 1] digit -> (28, 28) uint8: longer side 20 px, centre of mass at (14, 14)."""
+def _to_box(v: np.ndarray, *, stroke: bool, frame: tuple[int, int] = (MNIST_SIZE, MNIST_SIZE),
+            box: tuple[int, int] = (BOX, BOX)) -> np.ndarray | None:
+    """A cropped white-on-black [0, 1] digit -> (28, 28) uint8: longer side 20 px, centre of mass at (14, 14).
+
+    ``frame`` and ``box`` give another output size and the box the ink is fitted
+    into (the reader's pairs of touching digits: a 20×40 box in a 28×48 frame);
+    the centre of mass goes to the frame's centre.
+    """
     from PIL import Image
 
     if stroke:
-        v = _normalise_stroke(v)
+        v = _normalise_stroke(v, box)
     ch, cw = v.shape
-    s = BOX / max(ch, cw)
+    s = min(box[0] / ch, box[1] / cw)
     nh, nw = max(1, round(ch * s)), max(1, round(cw * s))
     if (nh, nw) != (ch, cw):
         method = Image.Resampling.LANCZOS if s < 1 or stroke else Image.Resampling.BICUBIC
@@ -130,9 +136,9 @@ def _to_box(v: np.ndarray, *, stroke: bool) -> np.ndarray | None:
     if v.sum() <= 0:
         return None
     cy, cx = _centre_of_mass(v)
-    top = int(np.clip(np.floor(CENTRE - cy + 0.5), 0, MNIST_SIZE - nh))
-    left = int(np.clip(np.floor(CENTRE - cx + 0.5), 0, MNIST_SIZE - nw))
-    out = np.zeros((MNIST_SIZE, MNIST_SIZE))
+    top = int(np.clip(np.floor(frame[0] / 2 - cy + 0.5), 0, frame[0] - nh))
+    left = int(np.clip(np.floor(frame[1] / 2 - cx + 0.5), 0, frame[1] - nw))
+    out = np.zeros(frame)
     out[top : top + nh, left : left + nw] = v
     return np.rint(out * 255.0).astype(np.uint8)
 
@@ -175,7 +181,7 @@ def stroke_width(v: np.ndarray) -> float:
     return 2.0 * area / max(int((mask & ~inner).sum()), 1)
 
 
-def _normalise_stroke(v: np.ndarray) -> np.ndarray:
+def _normalise_stroke(v: np.ndarray, box: tuple[int, int] = (BOX, BOX)) -> np.ndarray:
     """Thicken thin pen strokes (thin very thick marker ones) towards MNIST's stroke width.
 
     ``v``: the cropped digit, white ink on black in [0, 1].  Once size-normalised
@@ -183,8 +189,9 @@ def _normalise_stroke(v: np.ndarray) -> np.ndarray:
     percentile, median 1.9, by :func:`stroke_width` on MNIST test).  Ink that
     would come out thinner than ``STROKE_RANGE[0]`` is dilated towards the
     median, thicker than ``STROKE_RANGE[1]`` eroded towards ``STROKE_TARGET_THICK``.
+    ``box``: the box the ink will be fitted into (see :func:`_to_box`).
     """
-    scale = BOX / max(v.shape)
+    scale = min(box[0] / v.shape[0], box[1] / v.shape[1])
     width = stroke_width(v) * scale  # in output (28-px image) pixels
     if width <= 0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
         return v

@@ -41,6 +41,13 @@
    half the line (:func:`~handdigits.reading.decode._run_cost`).  With
    ``expected_length`` the DP keeps only splits into exactly that many digits;
    with ``max_digits`` at most that many.
+7. **Pairs** (:mod:`~handdigits.reading.pairs`): where a cut cannot part two
+   touching digits (a 7's stem over a 6's loop), the run holding both is also
+   cropped into a wider 28×48 frame and read whole by the bundled *pair model*
+   (the pairs 00-99 and "not a pair"); the DP weighs "these are the two digits
+   ab" (``-log`` the pair's probability) against every split into single
+   digits.  Only runs about as wide as two touching digits of the line, with
+   no gap inside, are tried, all in one more batched call.
 
 *Why candidate cuts + DP rather than a sliding window*: the cuts follow the
 ink (touching digits meet at thin junctions, which a least-ink path finds),
@@ -67,6 +74,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..validation import check_choice, check_images, check_images_marked, check_int
+from . import pairs
 from .decode import _decode
 from .ink import WORK_MAX
 from .line import components
@@ -76,17 +84,25 @@ from .segment import MAX_RUN, MAX_WIDTH, _segment
 __all__ = ["MAX_RUN", "MAX_WIDTH", "WORK_MAX", "DigitReading", "Reading", "components", "read", "read_batch"]
 
 
-def read(classifier, image, *, max_digits: int | None = None, expected_length: int | None = None) -> Reading:
+def read(classifier, image, *, max_digits: int | None = None, expected_length: int | None = None,
+         pair_model=None) -> Reading:
     """Read the number in one image with ``classifier`` (see :meth:`handdigits.Classifier.read`)."""
     images, single = check_images(image)
     if not single:
         raise ValueError(f"read takes one image, got {len(images)} images; use read_batch for several")
-    return read_batch(classifier, images, max_digits=max_digits, expected_length=expected_length, _single=True)[0]
+    return read_batch(classifier, images, max_digits=max_digits, expected_length=expected_length,
+                      pair_model=pair_model, _single=True)[0]
 
 
 def read_batch(classifier, images, *, max_digits: int | None = None, expected_length: int | None = None,
-               errors: str = "raise", _single: bool = False) -> list[Reading]:
+               errors: str = "raise", pair_model=None, _single: bool = False) -> list[Reading]:
     """Read one number per image; all candidates of all images are classified in one batched call.
+
+    ``pair_model``: what reads the runs that may be two touching digits, all
+    of them in one more batched call: a :class:`~handdigits.adapter.ModelAdapter`
+    of kind ``"pairs"`` (anything whose ``forward(batch)`` maps ``(N, 28, 48, 1)``
+    crops to ``(N, 101)`` probabilities, or returns ``None`` for none), or
+    ``None`` to read single digits only.
 
     With ``errors="raise"`` the first image that cannot be read raises, naming
     it (``image 3 of 10: no ink found ...``); with ``errors="mark"`` it gets a
@@ -103,27 +119,46 @@ def read_batch(classifier, images, *, max_digits: int | None = None, expected_le
         images, _ = check_images(images)
         reasons = [None] * len(images)
     n = len(images)
-    plans, crops = [], []
+    plans = []
     for i, a in enumerate(images):
         plan = None
         if reasons[i] is None:
             plan, reasons[i] = _attempt(lambda: _segment(np.asarray(a)), i, n, _single, errors)
-        plans.append((plan, len(crops)))
-        crops.extend(plan.crops if plan is not None else ())
+        plans.append(plan)
+    scored = classify(classifier, plans, pair_model)
+    out = []
+    for i, (plan, (proba, conf, pair_proba)) in enumerate(zip(plans, scored)):
+        reading = None
+        if plan is not None:
+            reading, reasons[i] = _attempt(
+                lambda: _decode(plan, proba, conf, max_digits, expected_length, pair_proba),
+                i, n, _single, errors)
+        out.append(reading if reading is not None else Reading.failed(reasons[i]))
+    return out
+
+
+def classify(classifier, plans: list, pair_model=None) -> list[tuple]:
+    """``(proba, conf, pair_proba)`` per plan (``None`` plans get empty arrays): every candidate digit of every
+    plan classified by ``classifier`` in one batched call, every pair candidate by ``pair_model`` in another
+    (``pair_proba`` is ``None`` without a pair model)."""
+    crops = [c for plan in plans if plan is not None for c in plan.crops]
+    pair_crops = [c for plan in plans if plan is not None for c in plan.pair_crops]
     if crops:
         answers = classifier.answer(np.stack(crops), preprocess=False)
         proba, conf = answers.proba, answers.confidence
     else:
         proba, conf = np.zeros((0, 10), np.float32), np.zeros(0)
-    out = []
-    for i, (plan, start) in enumerate(plans):
-        reading = None
-        if plan is not None:
-            end = start + len(plan.crops)
-            reading, reasons[i] = _attempt(
-                lambda: _decode(plan, proba[start:end], conf[start:end], max_digits, expected_length),
-                i, n, _single, errors)
-        out.append(reading if reading is not None else Reading.failed(reasons[i]))
+    pair_proba = None
+    if pair_model is not None:
+        pair_proba = np.zeros((0, pairs.NOT_A_PAIR + 1), np.float32)
+        if pair_crops:
+            pair_proba = pair_model.forward(np.stack(pair_crops)[..., None].astype(np.float32))
+    out, start, pstart = [], 0, 0
+    for plan in plans:
+        n, m = (len(plan.crops), len(plan.pair_crops)) if plan is not None else (0, 0)
+        out.append((proba[start : start + n], conf[start : start + n],
+                    None if pair_proba is None else pair_proba[pstart : pstart + m]))
+        start, pstart = start + n, pstart + m
     return out
 
 

@@ -6,12 +6,16 @@ probability that it is a digit *and* that its top digit is right, so a run the
 plus penalties for joining separate components and for odd shapes
 (:func:`_run_cost`).  The DP over atom boundaries and digit counts picks the
 cheapest split; ``expected_length`` and ``max_digits`` restrict the count.
+A run that may be two touching digits (:mod:`~handdigits.reading.pairs`) may
+also be read as the pair model's best pair, for ``-log`` its probability plus
+:data:`_PAIR_COST`: one step of the DP that adds two digits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import pairs
 from .line import _blank
 from .result import DigitReading, Reading
 from .segment import _FRAGMENT, _Plan, _Run
@@ -23,21 +27,30 @@ _NARROW_PENALTY = 3.0
 _SMALL_PENALTY = 4.0  # cost of a candidate shorter than _FRAGMENT line heights
 _SHORT, _SHORT_PENALTY = 0.9, 2.0  # a candidate shorter than _SHORT line heights pays up to _SHORT_PENALTY
 _SKIP_COST = 1.5  # cost of dropping a fragment as noise (per fragment-height share)
+_PAIR_COST = 0.0  # added to -log P(pair) for reading a run as two touching digits
 
 
-def _decode(plan: _Plan, proba: np.ndarray, conf: np.ndarray, max_digits, expected_length) -> Reading:
-    """The :class:`Reading` of the best split; ``proba`` ``(R, 10)`` and ``conf`` ``(R,)`` per candidate run."""
+def _decode(plan: _Plan, proba: np.ndarray, conf: np.ndarray, max_digits, expected_length,
+            pair_proba: np.ndarray | None = None) -> Reading:
+    """The :class:`Reading` of the best split; ``proba`` ``(R, 10)`` and ``conf`` ``(R,)`` per candidate run,
+    ``pair_proba`` ``(len(plan.pair_runs), 101)`` the pair model's outputs (``None``: no pair readings)."""
     A = plan.n_atoms
-    K = A if max_digits is None else min(A, max_digits)
+    most = A if pair_proba is None or not len(plan.pair_runs) else A + len(plan.pair_runs)  # a pair adds a digit
+    K = most if max_digits is None else min(most, max_digits)
     if expected_length is not None:
-        if expected_length > A:
+        if expected_length > most:
             raise ValueError(
-                f"cannot read {expected_length} digits: the ink splits into at most {A} parts; "
+                f"cannot read {expected_length} digits: the ink splits into at most {most} parts; "
                 "check expected_length or the image"
             )
         K = expected_length
     costs = [_run_cost(run, p, c, plan.ref_width) for run, p, c in zip(plan.runs, proba, conf)]
-    cost, back = _best_splits(plan, costs, K)
+    pair_costs = {}
+    if pair_proba is not None:
+        for r, p in zip(plan.pair_runs, pair_proba):
+            ab = int(np.argmax(p[: pairs.NOT_A_PAIR]))
+            pair_costs[r] = (-float(np.log(max(float(p[ab]), 1e-6))) + _PAIR_COST, p)
+    cost, back = _best_splits(plan, costs, K, pair_costs)
     if expected_length is not None:
         k = expected_length
         if not np.isfinite(cost[A, k]):
@@ -47,7 +60,10 @@ def _decode(plan: _Plan, proba: np.ndarray, conf: np.ndarray, max_digits, expect
         if not np.isfinite(cost[A, k]):
             raise _blank("no digit-sized ink")
     digits = []
-    for r in _backtrack(back, A, k):
+    for r, pair in _backtrack(back, A, k):
+        if pair:
+            digits.extend(_pair_digits(plan.runs[r].box, pair_costs[r][1]))
+            continue
         p = proba[r].astype(np.float64)
         d = int(np.argmax(p))
         digits.append(DigitReading(d, plan.runs[r].box, proba[r].copy(), float(conf[r])))
@@ -55,8 +71,25 @@ def _decode(plan: _Plan, proba: np.ndarray, conf: np.ndarray, max_digits, expect
     return Reading("".join(str(dg.digit) for dg in digits), tuple(digits), total)
 
 
-def _best_splits(plan: _Plan, costs: list, K: int) -> tuple[np.ndarray, dict]:
-    """``cost[j, k]``: cheapest reading of atoms ``0..j-1`` as ``k`` digits; ``back`` its last step."""
+def _pair_digits(box: tuple, p: np.ndarray) -> list:
+    """The two :class:`DigitReading` of a run read as a pair: its box halved, each digit's probabilities summed
+    over the other's, confidence the pair's probability of that digit (its share of all 101 outputs)."""
+    ab, first, second = pairs.split(p)
+    share = float(np.sum(p[: pairs.NOT_A_PAIR]))
+    x0, y0, x1, y1 = box
+    mid = (x0 + x1) // 2
+    out = []
+    for d, q, b in ((ab // 10, first, (x0, y0, mid, y1)), (ab % 10, second, (mid, y0, x1, y1))):
+        out.append(DigitReading(d, b, q.astype(np.float32), float(q[d] * share)))
+    return out
+
+
+def _best_splits(plan: _Plan, costs: list, K: int, pair_costs: dict | None = None) -> tuple[np.ndarray, dict]:
+    """``cost[j, k]``: cheapest reading of atoms ``0..j-1`` as ``k`` digits; ``back`` its last step.
+
+    ``pair_costs``: run index -> (cost of reading it as two digits, pair probabilities).
+    """
+    pair_costs = pair_costs or {}
     A = plan.n_atoms
     cost = np.full((A + 1, K + 1), np.inf)
     cost[0, 0] = 0.0
@@ -75,12 +108,19 @@ def _best_splits(plan: _Plan, costs: list, K: int) -> tuple[np.ndarray, dict]:
             for k in range(1, K + 1):
                 if cost[i, k - 1] + costs[r] < cost[j, k]:
                     cost[j, k] = cost[i, k - 1] + costs[r]
-                    back[(j, k)] = (i, k - 1, r)
+                    back[(j, k)] = (i, k - 1, (r, False))
+            if r in pair_costs:
+                c = pair_costs[r][0]
+                for k in range(2, K + 1):
+                    if cost[i, k - 2] + c < cost[j, k]:
+                        cost[j, k] = cost[i, k - 2] + c
+                        back[(j, k)] = (i, k - 2, (r, True))
     return cost, back
 
 
 def _backtrack(back: dict, j: int, k: int) -> list:
-    """The candidate runs of the best split ending at atom ``j`` with ``k`` digits, in reading order."""
+    """The candidate runs ``(run, read as a pair)`` of the best split ending at atom ``j`` with ``k`` digits,
+    in reading order."""
     chosen = []
     while j > 0:
         i, k_prev, r = back[(j, k)]

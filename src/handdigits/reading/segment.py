@@ -2,16 +2,18 @@
 
 :func:`_segment` turns one image into a :class:`_Plan`: a left-to-right
 sequence of *atoms* and every run of consecutive atoms that may be one digit,
-each converted to MNIST format for the classifier.
+each converted to MNIST format for the classifier, and the runs that may be
+two touching digits, cropped for the pair model (:mod:`~handdigits.reading.pairs`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import preprocess as _pre
+from . import pairs
 from .cuts import _path_cuts, _slant_of, _split
 from .ink import _ink
 from .line import _boxes, _Components, _line, components
@@ -45,6 +47,8 @@ class _Plan:
     crops: list  # (28, 28) uint8 per run
     fragment: np.ndarray  # (n_atoms,) share of the line height for fragments, 0 for digit-sized atoms
     ref_width: float  # typical width of one digit in this line (line heights)
+    pair_runs: list = field(default_factory=list)  # runs that may be two touching digits (pairs.is_candidate) ...
+    pair_crops: list = field(default_factory=list)  # ... and their (28, 48) uint8 crops for the pair model
 
 
 @dataclass
@@ -87,10 +91,17 @@ def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int) -> _Plan:
     owner, whole = _attach_fragments(c, ids, H)
     atoms = _atoms(c, ids, owner, whole, H, yc)
     gap, is_cut = _separators(atoms, H)
-    runs, crops = _candidates(atoms, gap, is_cut, H, (v, fg), f, a.shape)
+    runs, pixels = _candidates(atoms, gap, is_cut, H, f, a.shape)
     widths = [r.width for r in runs if r.j - r.i == 1 and r.cuts == 0 and 0.3 <= r.width <= 1.0 and r.height >= 0.7]
     ref = float(np.clip(np.median(widths), 0.45, 0.8)) if widths else 0.55
-    return _Plan(len(atoms.pixels), runs, crops, atoms.fragment, ref)
+    crops, pair_runs, pair_crops = [], [], []
+    for r, (run, pix) in enumerate(zip(runs, pixels)):
+        ink = _crop_ink(v, fg, atoms.py[pix], atoms.px[pix])
+        crops.append(_mnist_crop(ink))
+        if pairs.is_candidate(run, ref):  # the same ink, in the pair model's frame
+            pair_runs.append(r)
+            pair_crops.append(pairs.pair_image(ink))
+    return _Plan(len(atoms.pixels), runs, crops, atoms.fragment, ref, pair_runs, pair_crops)
 
 
 def _attach_fragments(c: _Components, ids: np.ndarray, H: float) -> tuple[dict, np.ndarray]:
@@ -165,10 +176,11 @@ def _separators(atoms: _Atoms, H: float) -> tuple[np.ndarray, np.ndarray]:
     return gap, is_cut
 
 
-def _candidates(atoms: _Atoms, gap, is_cut, H: float, ink, f: int, shape) -> tuple[list, list]:
-    """Every run of at most :data:`MAX_RUN` atoms (at most :data:`MAX_WIDTH` line heights wide) and its MNIST crop."""
+def _candidates(atoms: _Atoms, gap, is_cut, H: float, f: int, shape) -> tuple[list, list]:
+    """Every run of at most :data:`MAX_RUN` atoms (at most :data:`MAX_WIDTH` line heights wide) and its pixels
+    (indices into the atoms' ``py``, ``px``)."""
     n = len(atoms.pixels)
-    runs, crops = [], []
+    runs, pixels = [], []
     for i in range(n):
         for j in range(i + 1, min(n, i + MAX_RUN) + 1):
             pix = np.concatenate(atoms.pixels[i:j])
@@ -182,12 +194,22 @@ def _candidates(atoms: _Atoms, gap, is_cut, H: float, ink, f: int, shape) -> tup
                    min(shape[1], int(np.ceil(bx1 * f))), min(shape[0], int(np.ceil(by1 * f))))
             joins = [(gap[k], bool(atoms.fragment[k] or atoms.fragment[k - 1])) for k in range(i + 1, j) if not is_cut[k]]
             runs.append(_Run(i, j, cw, (by1 - by0) / H, box, joins, int(is_cut[i]) + int(is_cut[j])))
-            crops.append(_crop_to_mnist(*ink, ry, rx))
-    return runs, crops
+            pixels.append(pix)
+    return runs, pixels
 
 
-def _crop_to_mnist(v: np.ndarray, fg: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """The ink under pixels (ys, xs) (with its faint edges), converted to MNIST format like a single digit."""
+def _mnist_crop(vv: np.ndarray) -> np.ndarray:
+    """A candidate's ink (:func:`_crop_ink`) in MNIST format: stroke width normalised, 20-px box, centred by mass."""
+    box = _pre._bbox(vv > 0.05)
+    if box is None:
+        return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8)
+    bx0, by0, bx1, by1 = box
+    out = _pre._to_box(vv[by0:by1, bx0:bx1], stroke=True)
+    return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8) if out is None else out
+
+
+def _crop_ink(v: np.ndarray, fg: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The ink strength under pixels (ys, xs) and their anti-aliased rim (not a neighbour's ink), in their box."""
     h, w = v.shape
     y0, y1 = max(0, ys.min() - _RIM), min(h, ys.max() + 1 + _RIM)
     x0, x1 = max(0, xs.min() - _RIM), min(w, xs.max() + 1 + _RIM)
@@ -197,10 +219,4 @@ def _crop_to_mnist(v: np.ndarray, fg: np.ndarray, ys: np.ndarray, xs: np.ndarray
     for _ in range(_RIM):
         rim = _pre._grow(rim)
     keep = mask | rim & ~fg[y0:y1, x0:x1]  # with its anti-aliased rim, not a neighbour's ink
-    vv = np.where(keep, v[y0:y1, x0:x1], 0.0)
-    box = _pre._bbox(vv > 0.05)
-    if box is None:
-        return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8)
-    bx0, by0, bx1, by1 = box
-    out = _pre._to_box(vv[by0:by1, bx0:bx1], stroke=True)
-    return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8) if out is None else out
+    return np.where(keep, v[y0:y1, x0:x1], 0.0)

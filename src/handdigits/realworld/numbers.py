@@ -133,10 +133,10 @@ def make_number(digits, text: str, rng: np.random.Generator, *, touching: bool =
     if touching and k > 1:
         touch[rng.choice(k - 1, size=min(k - 1, 1 + int(rng.random() < 0.3)), replace=False)] = True
     slope = rng.uniform(-0.06, 0.06)
-    line, boxes = _lay_out(inks, touch, height, slope, rng)
+    line, boxes = lay_out(inks, touch, height, slope, rng)
     shear = rng.uniform(-0.2, 0.2) if rng.random() < 0.5 else 0.0
     if shear:
-        line, boxes = _shear(line, boxes, shear)
+        line, boxes = shear_line(line, boxes, shear)
     image, boxes = _photograph(line, boxes, style, rng)
     return NumberSample(image, text, tuple(boxes), bool(touch.any()), style)
 
@@ -144,7 +144,7 @@ def make_number(digits, text: str, rng: np.random.Generator, *, touching: bool =
 # ---------------------------------------------------------------------- layout
 
 
-def _lay_out(inks, touch, height, slope, rng):
+def lay_out(inks, touch, height, slope, rng):
     """Place the digit inks left to right on one canvas; boxes are (x0, y0, x1, y1) in canvas pixels."""
     margin = int(height)
     width = sum(i.shape[1] for i in inks) + int(height * 0.8 * len(inks)) + 2 * margin
@@ -198,7 +198,7 @@ def _edge(ink: np.ndarray, *, first: bool) -> np.ndarray:
     return np.where(any_, e, -1)
 
 
-def _shear(line: np.ndarray, boxes, shear: float):
+def shear_line(line: np.ndarray, boxes, shear: float):
     """Slant the line: x' = x - shear * (y - centre); boxes follow their ink."""
     from PIL import Image
 

@@ -1,8 +1,9 @@
 """The bundled models: ``model.keras`` plus ``metadata.json`` (written by ``handdigits.train``).
 
-Two models ship: the digit model in this directory (what ``Classifier()``
-predicts with) and the reading model in ``reading/`` (what
-``Classifier().read`` classifies candidate digits with; see
+Three models ship: the digit model in this directory (what ``Classifier()``
+predicts with), the reading model in ``reading/`` (what
+``Classifier().read`` classifies candidate digits with) and the pair model
+in ``pairs/`` (what it reads two touching digits with as one crop; see
 :data:`BUNDLES`).  Each directory holds its own ``metadata.json``.
 
 Helpers here locate the files with :mod:`importlib.resources` (so they work
@@ -17,7 +18,7 @@ import json
 from importlib.resources import files
 
 METADATA = "metadata.json"
-BUNDLES = {"digits": "", "reading": "reading"}  # bundled model -> its directory under this package
+BUNDLES = {"digits": "", "reading": "reading", "pairs": "pairs"}  # bundled model -> its directory under this package
 
 
 def bundled(name: str = "digits"):
