@@ -243,3 +243,18 @@ def test_train_pair_model_writes_a_loadable_run_and_resumes(real_data_dir, tmp_p
     assert adapter.forward(np.zeros((3, 28, 48, 1), np.float32)).shape == (3, 101)
     with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\)"):
         ModelAdapter(out / "model.keras")  # not a digit model
+
+
+def test_pair_model_may_be_a_keras_model_and_survives_pickling():
+    import pickle
+
+    from handdigits import Classifier, models
+
+    net = models.build_pair_model(seed=0)
+    clf = Classifier(pair_model=net)
+    assert clf.pair_reader.kind == "pairs" and clf.pair_reader.live
+    again = pickle.loads(pickle.dumps(clf))
+    x = np.random.default_rng(0).random((2, 28, 48, 1)).astype(np.float32) * 255
+    np.testing.assert_allclose(again.pair_reader.forward(x), clf.pair_reader.forward(x), atol=1e-5)
+    with pytest.raises(ValueError, match=r"\(N, 101\)"):
+        Classifier(pair_model=models.build("bn_cnn"))  # a digit model is no pair model

@@ -18,7 +18,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from .runtime import check_kind
+from .runtime import check_kind, outputs_text
 
 
 TFLITE_ENTRIES = {"tflite": "TFLite model", "tflite_quantized": "quantized TFLite model"}
@@ -89,8 +89,8 @@ def check_keras_model(model, kind: str = "digits"):
     if in_shape[1:] not in ((*shape, 1), shape) or out_shape[1:] not in ((n,) for n in outputs):
         h, w = shape
         raise ValueError(
-            f"model must map (N, {h}, {w}, 1) or (N, {h}, {w}) images to "
-            + " or ".join(f"(N, {n})" for n in outputs) + f" scores, got input {in_shape} and output {out_shape}"
+            f"model must map (N, {h}, {w}, 1) or (N, {h}, {w}) images to {outputs_text(outputs)} scores, "
+            f"got input {in_shape} and output {out_shape}"
         )
     return model
 

@@ -76,6 +76,11 @@ def check_kind(kind: str) -> tuple[tuple[int, int], tuple[int, ...]]:
     return KINDS[check_choice(kind, "model kind", tuple(KINDS))]
 
 
+def outputs_text(outputs) -> str:
+    """``(N, 10) or (N, 11)``: the output shapes a model kind allows, for messages."""
+    return " or ".join(f"(N, {n})" for n in outputs)
+
+
 class Runtime:
     """Base class: ``runtime(batch)`` -> float32 ``(N, C)`` raw model outputs.
 
@@ -115,8 +120,8 @@ class Runtime:
         """Run the probe images once: set :attr:`outputs` and :attr:`probabilities`, refuse non-finite outputs."""
         out = np.asarray(self._probe(probe_images(self.image_shape)), np.float32)
         if out.ndim != 2 or out.shape[1] not in self._allowed:
-            wanted = " or ".join(f"(N, {n})" for n in self._allowed)
-            raise ValueError(f"{self.source}: the model must output {wanted} scores, got {out.shape[1:]} per image")
+            raise ValueError(f"{self.source}: the model must output {outputs_text(self._allowed)} scores, "
+                             f"got {out.shape[1:]} per image")
         if not np.isfinite(out).all():
             raise ValueError(
                 f"{self.source}: the model gives non-finite outputs (NaN or inf) on ordinary images; "
