@@ -74,7 +74,7 @@ def evaluate(clf, samples) -> list[dict]:
     for s in tqdm(samples, desc="reading", leave=False):
         row = {"truth": s.text, "touching": s.touching, "style": s.style, "text": None, "cause": "raised"}
         try:
-            plan = _segment(np.asarray(s.image))
+            plan = _segment(np.asarray(s.image), with_pairs=clf.pair_reader is not None)
             proba, conf, pair_proba = classify(clf.reader, [plan], clf.pair_reader)[0]  # what Classifier.read does
             reading = _decode(plan, proba, conf, None, None, pair_proba)
             row["text"], row["confidence"] = reading.text, reading.confidence

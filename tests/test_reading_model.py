@@ -112,3 +112,13 @@ def test_overlapping_digits_are_read_as_pairs(glyphs, offset):
     assert reading.text == "58"
     (x0, _, x1, _), (y0, _, y1, _) = (d.box for d in reading.digits)
     assert x0 < x1 == y0 < y1  # the pair's box halved, left to right
+
+
+def test_pair_candidates_are_cropped_only_for_a_pair_model(glyphs):
+    from handdigits.reading import _segment
+
+    image = _compose(glyphs, "58", offsets=[-20])[0]
+    with_pairs, without = _segment(image), _segment(image, with_pairs=False)
+    assert with_pairs.pair_runs and len(with_pairs.pair_crops) == len(with_pairs.pair_runs)
+    assert without.pair_runs == [] and without.pair_crops == []
+    assert [r.box for r in without.runs] == [r.box for r in with_pairs.runs]  # the same digit candidates

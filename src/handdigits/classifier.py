@@ -413,7 +413,7 @@ class Classifier:
         from .reading import read
 
         return read(self.reader, image, max_digits=max_digits, expected_length=expected_length,
-                    pair_model=_Pairs(self))
+                    pair_model=self._lazy_pairs())
 
     def read_batch(self, images, *, max_digits: int | None = None, expected_length: int | None = None,
                    errors: str = "raise") -> list:
@@ -431,7 +431,12 @@ class Classifier:
         from .reading import read_batch
 
         return read_batch(self.reader, images, max_digits=max_digits, expected_length=expected_length, errors=errors,
-                          pair_model=_Pairs(self))
+                          pair_model=self._lazy_pairs())
+
+    def _lazy_pairs(self):
+        """What ``read`` reads pairs with: :attr:`pair_reader`, opened when a reading first has a pair candidate;
+        ``None`` with ``pair_model=False``."""
+        return None if self._pairs is False else _Pairs(self)
 
 
 class _Pairs:
@@ -441,10 +446,7 @@ class _Pairs:
         self._classifier = classifier
 
     def forward(self, batch):
-        model = self._classifier.pair_reader
-        if model is None:
-            return None
-        return model.forward(batch)
+        return self._classifier.pair_reader.forward(batch)
 
 
 def _check_model(model, name: str, extra: str = "") -> None:

@@ -123,7 +123,7 @@ def number_candidates(digits, labels, n: int, *, seed: int, progress=None) -> tu
         i += 1
         sample = random_number(digits, labels, int(rng.integers(LENGTHS[0], LENGTHS[1] + 1)), rng, touching=0.5)
         try:
-            plan = _segment(np.asarray(sample.image))
+            plan = _segment(np.asarray(sample.image), with_pairs=False)
         except ValueError:  # nothing found: no candidates
             continue
         for r in _labelled_runs(plan.runs, sample.boxes, sample.text, rng):
@@ -201,13 +201,12 @@ def _pair_line(digits, labels, rng: np.random.Generator, not_a_pair: int) -> tup
 
 def _pen_inks(digits, rng: np.random.Generator) -> tuple[list, float]:
     """The digits drawn as :func:`handdigits.realworld.numbers.make_number` draws a number's, 28-70 px tall."""
-    from ..realworld import render
+    from ..realworld.numbers import draw_inks
 
     height = float(rng.uniform(28, 70))
     pen = rng.random() < 0.5
     width = max(1.5, height / 28 * rng.uniform(0.8, 1.6))
-    sizes = [int(round(height * rng.uniform(0.88, 1.12))) for _ in digits]
-    return [render.pen_ink(d, h, width) if pen else render.digit_ink(d, h) for d, h in zip(digits, sizes)], height
+    return draw_inks(digits, height, pen, width, rng), height
 
 
 _MATCH = 0.8  # a candidate box with at least this IoU with a digit's box ...

@@ -101,8 +101,8 @@ def read_batch(classifier, images, *, max_digits: int | None = None, expected_le
     ``pair_model``: what reads the runs that may be two touching digits, all
     of them in one more batched call: a :class:`~handdigits.adapter.ModelAdapter`
     of kind ``"pairs"`` (anything whose ``forward(batch)`` maps ``(N, 28, 48, 1)``
-    crops to ``(N, 101)`` probabilities, or returns ``None`` for none), or
-    ``None`` to read single digits only.
+    crops to ``(N, 101)`` probabilities), or ``None`` to read single digits only
+    (no pair candidates are then cropped).
 
     With ``errors="raise"`` the first image that cannot be read raises, naming
     it (``image 3 of 10: no ink found ...``); with ``errors="mark"`` it gets a
@@ -123,7 +123,8 @@ def read_batch(classifier, images, *, max_digits: int | None = None, expected_le
     for i, a in enumerate(images):
         plan = None
         if reasons[i] is None:
-            plan, reasons[i] = _attempt(lambda: _segment(np.asarray(a)), i, n, _single, errors)
+            plan, reasons[i] = _attempt(lambda: _segment(np.asarray(a), with_pairs=pair_model is not None), i, n,
+                                        _single, errors)
         plans.append(plan)
     scored = classify(classifier, plans, pair_model)
     out = []

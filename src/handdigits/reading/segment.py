@@ -63,8 +63,10 @@ class _Atoms:
     group: list  # the component group (owner) each atom comes from
 
 
-def _segment(a: np.ndarray) -> _Plan:
+def _segment(a: np.ndarray, *, with_pairs: bool = True) -> _Plan:
     """Atoms and candidate digits of one image (raises ``BlankImageError`` when it holds no ink).
+
+    ``with_pairs=False`` leaves out the pair candidates (``pair_runs``, ``pair_crops``: nothing will read them).
 
     When the ink found holds nothing digit-sized (a hard shadow's edge taken
     into one blob with the digits, or a shadowed page's noise estimate too
@@ -74,17 +76,17 @@ def _segment(a: np.ndarray) -> _Plan:
     giving up with the first reason.
     """
     try:
-        return _segment_ink(a, *_ink(a))
+        return _segment_ink(a, *_ink(a), with_pairs)
     except _pre.BlankImageError as usual:
         for retry in ({"strict": True}, {"local": True}):
             try:
-                return _segment_ink(a, *_ink(a, **retry))
+                return _segment_ink(a, *_ink(a, **retry), with_pairs)
             except _pre.BlankImageError:
                 pass
         raise usual from None
 
 
-def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int) -> _Plan:
+def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int, with_pairs: bool) -> _Plan:
     """:func:`_segment` with the ink found."""
     c = _boxes(*components(fg))  # _ink raises when fg holds no ink
     ids, H, yc = _line(c, f, a.shape)
@@ -98,7 +100,7 @@ def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int) -> _Plan:
     for r, (run, pix) in enumerate(zip(runs, pixels)):
         ink = _crop_ink(v, fg, atoms.py[pix], atoms.px[pix])
         crops.append(_mnist_crop(ink))
-        if pairs.is_candidate(run, ref):  # the same ink, in the pair model's frame
+        if with_pairs and pairs.is_candidate(run, ref):  # the same ink, in the pair model's frame
             pair_runs.append(r)
             pair_crops.append(pairs.pair_image(ink))
     return _Plan(len(atoms.pixels), runs, crops, atoms.fragment, ref, pair_runs, pair_crops)

@@ -124,10 +124,7 @@ def make_number(digits, text: str, rng: np.random.Generator, *, touching: bool =
     pen_width = max(1.5, height / 28 * rng.uniform(0.8, 1.6))
     if style == "canvas":
         pen, pen_width = True, max(2.0, height / 28 * rng.uniform(1.0, 1.6))
-    inks = []
-    for d in digits:
-        h = int(round(height * rng.uniform(0.88, 1.12)))
-        inks.append(render.pen_ink(d, h, pen_width) if pen else render.digit_ink(d, h))
+    inks = draw_inks(digits, height, pen, pen_width, rng)
     k = len(inks)
     touch = np.zeros(max(k - 1, 0), bool)
     if touching and k > 1:
@@ -142,6 +139,16 @@ def make_number(digits, text: str, rng: np.random.Generator, *, touching: bool =
 
 
 # ---------------------------------------------------------------------- layout
+
+
+def draw_inks(digits, height: float, pen: bool, pen_width: float, rng: np.random.Generator) -> list:
+    """Each digit's ink, ``height`` ±12 % tall (drawn per digit, in order): redrawn with a pen of ``pen_width``
+    pixels (:func:`~handdigits.realworld.render.pen_ink`), or the digit's own strokes scaled (a brush)."""
+    inks = []
+    for d in digits:
+        h = int(round(height * rng.uniform(0.88, 1.12)))
+        inks.append(render.pen_ink(d, h, pen_width) if pen else render.digit_ink(d, h))
+    return inks
 
 
 def lay_out(inks, touch, height, slope, rng):

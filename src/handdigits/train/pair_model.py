@@ -75,7 +75,7 @@ def train_pair_model(*, output, data_dir=None, download: bool = True, init_from=
         initial = int(done[-1].stem.split("-")[1])
         log(f"resuming after epoch {initial} ({done[-1].name})")
     else:
-        net, initial = _new_model(models, seed, init_from, pairs, epochs, batch_size, learning_rate)
+        net, initial = _new_model(models, seed, init_from, pairs, epochs, batch_size, learning_rate), 0
     backups.mkdir(exist_ok=True)
     save = keras.callbacks.ModelCheckpoint(str(backups / "epoch-{epoch}.keras"))
     fit_started = time.time()
@@ -117,7 +117,7 @@ def _new_model(models, seed: int, init_from, pairs: int, epochs: int, batch_size
     steps = int(np.ceil(pairs / batch_size)) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
     net.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    return net, 0
+    return net
 
 
 def _validation(net, x: np.ndarray, y: np.ndarray) -> dict:
