@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from handdigits.preprocess.decode import WORK_MAX, _working_image
-from handdigits.preprocess.filters import _box_blur, _grow, _rank, _shrink
+from handdigits.preprocess.filters import _MATRIX_MAX, _box_blur, _grow, _rank, _resample_weights, _resize, _shrink
 from handdigits.preprocess.ink import _strength
 
 
@@ -110,3 +110,38 @@ def test_strength_is_luminance_step_plus_colour_distance():
     lum = 0.299 * r[0] + 0.587 * r[1] + 0.114 * r[2]
     dist = np.sqrt(((r - r.mean()) ** 2).sum() * 1.5)
     np.testing.assert_allclose(_strength(x, paper)[0], [max(lum, 0) + dist, 0.0], atol=1e-6)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    x=hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=70),
+                 elements=st.floats(0, 1, width=32)),
+    size=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    resample=st.sampled_from(["LANCZOS", "BICUBIC", "BILINEAR", "BOX"]),
+)
+def test_small_resize_by_weight_matrices_equals_pillow(x, size, resample):
+    """The reader's candidate digits are resized by weight matrices, not Pillow: the result is Pillow's to
+    float32 rounding, for every filter they may use, growing and shrinking."""
+    from PIL import Image
+
+    method = Image.Resampling[resample]
+    ours = _resize(x, size, method)
+    pillow = np.asarray(Image.fromarray(x, mode="F").resize(size, method), np.float32)
+    assert ours.dtype == np.float32 and ours.shape == pillow.shape == (size[1], size[0])
+    np.testing.assert_allclose(ours, pillow, rtol=0, atol=1e-6)
+
+
+def test_resample_weights_known_answers():
+    """Known answers: halving with a box averages pixel pairs; doubling bilinearly puts output pixels a
+    quarter and three quarters between inputs (edges clamped); Lanczos weights sum to one and are cached."""
+    from PIL import Image
+
+    box = _resample_weights(4, 2, int(Image.Resampling.BOX))
+    np.testing.assert_allclose(box, [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]])
+    bil = _resample_weights(2, 4, int(Image.Resampling.BILINEAR))
+    np.testing.assert_allclose(bil, [[1, 0], [0.75, 0.25], [0.25, 0.75], [0, 1]])
+    lz = _resample_weights(57, 20, int(Image.Resampling.LANCZOS))
+    np.testing.assert_allclose(lz.sum(1), 1.0)
+    assert lz is _resample_weights(57, 20, int(Image.Resampling.LANCZOS)) and not lz.flags.writeable
+    big = np.zeros((_MATRIX_MAX + 1, 3), np.float32)  # larger arrays go through Pillow: same result
+    assert _resize(big, (3, 20), Image.Resampling.LANCZOS).shape == (20, 3)

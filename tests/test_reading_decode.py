@@ -93,7 +93,7 @@ def test_split_assigns_every_pixel_to_an_ordered_piece(seed):
     rng = np.random.default_rng(seed)
     h, w = 30, 90
     ys, xs = np.nonzero(rng.random((h, w)) < 0.3)
-    paths = cuts._path_cuts(ys, xs, 20.0)
+    paths = cuts._path_cuts([(ys, xs)], 20.0)[0]
     assert paths and all(p.shape == (ys.max() - ys.min() + 1,) for p in paths)
     mids = [int(p[len(p) // 2]) for p in paths]
     assert mids == sorted(mids)
@@ -113,7 +113,7 @@ def test_cuts_at_the_junction_of_two_blobs():
     m[:, :20] = m[:, 24:] = True
     m[10, 20:24] = True
     ys, xs = np.nonzero(m)
-    paths = cuts._path_cuts(ys, xs, 20.0)
+    paths = cuts._path_cuts([(ys, xs)], 20.0)[0]
     bridge = [p for p in paths if ((p >= 20) & (p <= 23)).all()]
     assert len(bridge) >= 1
     side = cuts._split(ys, xs, bridge[:1])
@@ -133,3 +133,19 @@ def test_modules_are_small():
 
     for mod in (reading, cuts, decode, segment):
         assert len(inspect.getsource(mod).splitlines()) <= 400, mod.__name__
+
+
+def test_path_cuts_of_groups_swept_together_match_each_alone():
+    """Groups of different sizes swept in one stack (padded with impassable cells) get exactly the cuts each
+    gets alone: the padding never lets a path step outside its own group."""
+    rng = np.random.default_rng(5)
+    groups = []
+    for h, w in ((30, 90), (18, 40), (44, 70)):
+        ys, xs = np.nonzero(rng.random((h, w)) < 0.35)
+        groups.append((ys + int(rng.integers(0, 50)), xs + int(rng.integers(0, 200))))
+    together = cuts._path_cuts(groups, 20.0)
+    assert len(together) == 3 and all(together)
+    for group, paths in zip(groups, together):
+        alone = cuts._path_cuts([group], 20.0)[0]
+        assert len(alone) == len(paths) and all(np.array_equal(a, b) for a, b in zip(alone, paths))
+    assert cuts._path_cuts([], 20.0) == []

@@ -601,10 +601,10 @@ def test_cuts_respect_margin_spacing_and_count():
     0.3 H of the 62 px searched).  Near the ends a path through the middle row slips round the block for
     less, so no cut is a local minimum there."""
     ys, xs = np.nonzero(np.ones((30, 60), bool))
-    paths = cuts._path_cuts(ys, xs + 10, 20.0)
+    paths = cuts._path_cuts([(ys, xs + 10)], 20.0)[0]
     assert all((p == p[0]).all() for p in paths)
     assert [int(p[0]) for p in paths] == list(range(25, 53, 3))
-    assert [int(p[0]) for p in cuts._path_cuts(ys, xs, 60.0)] == [16, 25, 34]  # 9 px (0.15 H) apart, 62 / 18 = 3
+    assert [int(p[0]) for p in cuts._path_cuts([(ys, xs)], 60.0)[0]] == [16, 25, 34]  # 9 px (0.15 H) apart, 62 / 18 = 3
 
 
 # --------------------------------------------------------------------------- result.py and read helpers
@@ -913,7 +913,7 @@ def test_cut_paths_follow_a_slanted_gap_below_the_middle():
         m[y, g + 2 : 75] = True
     m[2, 30:32] = True  # a one-pixel bridge near the top joins the blocks
     ys, xs = np.nonzero(m)
-    paths = cuts._path_cuts(ys, xs, 40.0)
+    paths = cuts._path_cuts([(ys, xs)], 40.0)[0]
     side = cuts._split(ys, xs, [p for p in paths if 29 <= p[20] <= 32][:1])
     left = np.array([x < (30 if y < 20 else 30 + (y - 20) // 2) for y, x in zip(ys, xs)])
     assert (side[left & (ys != 2)] == 0).all() and (side[~left & (ys != 2)] == 1).all()

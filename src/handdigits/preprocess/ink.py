@@ -56,18 +56,31 @@ def _upsize(t: np.ndarray, shape: tuple) -> np.ndarray:
     return np.dstack([_resize(t[..., ch], (w, h), Image.Resampling.BILINEAR) for ch in range(t.shape[-1])])
 
 
-def _smooth_paper(thumbs: np.ndarray, fraction: float, plane: bool) -> np.ndarray:
-    """The paper colour of a thumbnail (see :func:`_paper_colour`), same shape."""
+def _smooth_paper(thumbs: np.ndarray, fraction: float, plane: bool, sign: np.ndarray | None = None) -> np.ndarray:
+    """The paper colour of a thumbnail (see :func:`_paper_colour`), same shape.
+
+    ``sign``: the thumbnail's :func:`_ink_signs`, when already known.
+    """
     th, tw, c = thumbs.shape
     k = max(5, int(fraction * max(th, tw)) | 1)
     planes = np.ascontiguousarray(thumbs.transpose(2, 0, 1))  # channels first: the filters run along rows
     base = np.stack([_border_surface(p) for p in planes]) if plane else np.float32(0.0)
-    # an opening removes bright ink; a colour channel where this ink is darker than the paper (e.g. blue in
-    # blue ink) takes a closing, done as the opening of the negated channel (all channels in one pass: speed)
-    sign = np.array([1.0 if ch == 0 and c == 1 or _brighter_ink(planes[ch]) else -1.0 for ch in range(c)],
-                    np.float32)[:, None, None]
+    sign = _ink_signs(thumbs) if sign is None else sign
     opened = sign * _rank(_rank(sign * (planes - base), k, np.min), k, np.max)
     return (_box_blur(_box_blur(opened, k // 2), k // 2) + base).transpose(1, 2, 0)
+
+
+def _ink_signs(thumbs: np.ndarray) -> np.ndarray:
+    """Per channel of an ink-bright thumbnail, (c, 1, 1) float32: 1 where the ink is brighter than the paper,
+    -1 where darker.
+
+    An opening removes bright ink; a colour channel where this ink is darker
+    than the paper (e.g. blue in blue ink) takes a closing, done as the
+    opening of the negated channel (all channels in one pass: speed).
+    """
+    c = thumbs.shape[-1]
+    return np.array([1.0 if c == 1 or _brighter_ink(thumbs[..., ch]) else -1.0 for ch in range(c)],
+                    np.float32)[:, None, None]
 
 
 def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
@@ -102,9 +115,10 @@ def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
     if flat is not None:
         return _strength(x, flat)
     fraction = _LOCAL if local else 0.25
-    paper, plane = _smooth_paper(thumbs, fraction, False), False
+    sign = _ink_signs(thumbs)
+    paper, plane = _smooth_paper(thumbs, fraction, False, sign), False
     if min(x.shape[:2]) >= _PAGE_MIN:
-        tilted = _smooth_paper(thumbs, fraction, True)
+        tilted = _smooth_paper(thumbs, fraction, True, sign)
         noise = [_spread(_border_values(_strength(thumbs, p))) for p in (tilted, paper)]
         if noise[0] < noise[1]:
             paper, plane = tilted, True
@@ -113,7 +127,7 @@ def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
     strong = near_paper > 0.5 * float(near_paper.max())
     if local or not _tight_crop(strong):
         return near_paper  # a digit inside a larger frame: its strokes are far narrower than the opening
-    wide = _strength(x, _upsize(_smooth_paper(thumbs, 0.5, plane), x.shape))  # keeps thick strokes whole
+    wide = _strength(x, _upsize(_smooth_paper(thumbs, 0.5, plane, sign), x.shape))  # keeps thick strokes whole
     g = int(np.ceil(max(h, w) / _THUMB_MAX))
     seed = _block_any(strong, g).astype(np.float32)
     near = _rank(seed, max(3, int(0.25 * max(seed.shape)) | 1), np.max) > 0  # within a stroke's reach of ink

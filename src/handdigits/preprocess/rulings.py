@@ -104,11 +104,16 @@ def best_tilt(ys: np.ndarray, xs: np.ndarray, h: int, w: int):
     ruling-line search here and the line search of :mod:`handdigits.reading`.
     """
     best = None
+    yf, xf = ys.astype(np.float64), xs.astype(np.float64)
+    shifted = np.empty(len(ys))  # y - tilt * x, in one buffer (fewer temporaries: speed)
     for t in np.tan(np.radians(np.arange(-2.5, 2.51, 0.25))):
         off = int(np.ceil(abs(t) * w)) + 1
-        bins = np.rint(ys - t * xs).astype(np.int64) + off
+        np.multiply(xf, -t, out=shifted)
+        shifted += yf
+        bins = np.rint(shifted, out=shifted).astype(np.int64)
+        bins += off
         counts = np.bincount(bins, minlength=h + 2 * off)
-        score = float((counts.astype(np.float64) ** 2).sum())
+        score = int(np.dot(counts, counts))
         if best is None or score > best[0]:
             best = (score, t, off, bins, counts)
     return best[1:]

@@ -43,19 +43,21 @@ def _slant_of(ys: np.ndarray, xs: np.ndarray) -> float:
 
 
 def _sweep(cost: np.ndarray) -> np.ndarray:
-    """``d[y, x]``: the least cost of a path from the top row to ``(y, x)``, one column a row at most.
+    """``d[..., y, x]``: the least cost of a path from the top row to ``(y, x)``, one column a row at most.
 
-    The path pays ``cost`` of every pixel it enters and :data:`_SIDE` for each sideways step.
+    The path pays ``cost`` of every pixel it enters and :data:`_SIDE` for each
+    sideways step.  ``cost`` is ``(gh, gw)`` or a stack ``(k, gh, gw)`` swept
+    together (one loop over the rows for all of :func:`_path_cuts`).
     """
-    gh, gw = cost.shape
-    d = np.empty((gh, gw))
-    d[0] = cost[0]
+    gh, gw = cost.shape[-2:]
+    d = np.empty(cost.shape)
+    d[..., 0, :] = cost[..., 0, :]
     for y in range(1, gh):
-        prev = d[y - 1]
+        prev = d[..., y - 1, :]
         best = prev.copy()
-        np.minimum(best[1:], prev[:-1] + _SIDE, out=best[1:])
-        np.minimum(best[:-1], prev[1:] + _SIDE, out=best[:-1])
-        d[y] = best + cost[y]
+        np.minimum(best[..., 1:], prev[..., :-1] + _SIDE, out=best[..., 1:])
+        np.minimum(best[..., :-1], prev[..., 1:] + _SIDE, out=best[..., :-1])
+        d[..., y, :] = best + cost[..., y, :]
     return d
 
 
@@ -68,18 +70,36 @@ def _step(d: np.ndarray, x: int) -> int:
     return best_x
 
 
-def _path_cuts(ys: np.ndarray, xs: np.ndarray, H: float) -> list[np.ndarray]:
-    """Cut paths of a component group with ink pixels ``(ys, xs)``, left to right.
+def _path_cuts(groups: list[tuple[np.ndarray, np.ndarray]], H: float) -> list[list[np.ndarray]]:
+    """Cut paths of component groups, each given by its ink pixels ``(ys, xs)``: per group, left to right.
 
     Each path gives the cut's column (in pixels) for every row from
     ``ys.min()`` to ``ys.max()``; a pixel right of it is right of the cut.
+    All groups are swept in one pass (:func:`_sweep` of a stack, each group's
+    ink padded with impassable cells): a photo's few wide groups cost one
+    loop over the rows, not one each.
     """
-    y0, x0 = ys.min(), xs.min() - 1
-    gh, gw = ys.max() - y0 + 1, xs.max() - x0 + 2
-    m = np.zeros((gh, gw))
-    m[ys - y0, xs - x0] = 1.0
+    if not groups:
+        return []
+    grids = []
+    for ys, xs in groups:
+        y0, x0 = ys.min(), xs.min() - 1
+        m = np.zeros((ys.max() - y0 + 1, xs.max() - x0 + 2))
+        m[ys - y0, xs - x0] = 1.0
+        grids.append((m, x0))
+    stack = np.full((2 * len(grids), max(m.shape[0] for m, _ in grids), max(m.shape[1] for m, _ in grids)), np.inf)
+    for k, (m, _) in enumerate(grids):
+        stack[2 * k, : m.shape[0], : m.shape[1]] = m  # sweeping down ...
+        stack[2 * k + 1, : m.shape[0], : m.shape[1]] = m[::-1]  # ... and up
+    swept = _sweep(stack)
+    return [_cuts_of(m, x0, swept[2 * k, : m.shape[0], : m.shape[1]], swept[2 * k + 1, : m.shape[0], : m.shape[1]][::-1], H)
+            for k, (m, x0) in enumerate(grids)]
+
+
+def _cuts_of(m: np.ndarray, x0: int, down: np.ndarray, up: np.ndarray, H: float) -> list[np.ndarray]:
+    """:func:`_path_cuts` of one group: its ink grid ``m`` (column 0 at ``x0``) and its two sweeps."""
+    gh, gw = m.shape
     ym = gh // 2
-    down, up = _sweep(m), _sweep(m[::-1])[::-1]
     k = max(1, int(round(0.04 * H)))
     through = down[ym] + up[ym] - m[ym]  # least ink crossed by a path through (ym, x)
     sm = np.convolve(through, np.ones(2 * k + 1) / (2 * k + 1), mode="same")

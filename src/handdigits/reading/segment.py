@@ -139,14 +139,16 @@ def _atoms(c: _Components, ids, owner: dict, whole, H: float, yc: float) -> _Ato
         lut[k] = o
     po = lut[c.lab[sel]]
     pcol = px - s * (py - yc)
-    pixels, fragment, group = [], [], []
+    groups = []  # (group, its pixels, its height in line heights, whether it is wide enough to cut)
     for g in sorted(set(owner.values()), key=lambda g: np.median(pcol[po == g])):
         pix = np.flatnonzero(po == g)
         gh = (py[pix].max() - py[pix].min() + 1) / H
         cols = pcol[pix]
-        c0 = cols.min()
-        width = cols.max() - c0 + 1
-        paths = _path_cuts(py[pix], px[pix], H) if width > _CUT_WIDTH * H and gh >= _FRAGMENT else []
+        groups.append((g, pix, gh, cols.max() - cols.min() + 1 > _CUT_WIDTH * H and gh >= _FRAGMENT))
+    cut = iter(_path_cuts([(py[pix], px[pix]) for _, pix, _, wide in groups if wide], H))
+    pixels, fragment, group = [], [], []
+    for g, pix, gh, wide in groups:
+        paths = next(cut) if wide else []
         side = _split(py[pix], px[pix], paths) if paths else np.zeros(len(pix), np.int64)
         for k in range(len(paths) + 1):
             part = pix[side == k]
