@@ -123,6 +123,8 @@ def test_small_faint_digit_is_found(height, strength, least):
     ((0.95, 0.45, 0.45), (0.93, 0.78, 0.80)),  # red on pink
     ((0.62, 0.42, 0.80), (0.70, 0.70, 0.70)),  # purple on grey
     ((0.35, 0.55, 0.95), (0.85, 0.78, 0.64)),  # blue on beige
+    ((0.90, 0.48, 0.45), (0.60, 0.60, 0.60)),  # red on grey of the same luminance: colour alone tells them apart
+    ((0.35, 0.68, 0.30), (0.55, 0.55, 0.55)),  # green on grey, the same
 ])
 def test_coloured_ink_on_tinted_paper(ink_rgb, paper_rgb):
     img = page_with(glyph("7", 200, 8), (300, 400), 50, 100, ink_rgb=ink_rgb, paper_rgb=paper_rgb, light=0.1)

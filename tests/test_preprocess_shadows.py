@@ -61,7 +61,7 @@ def first_threshold_only(s, loose, med, sd, found):
 
 
 @pytest.mark.data
-@pytest.mark.parametrize("family, i", [("notebook", 103), ("notebook", 131), ("shadow", 27), ("shadow", 73)])
+@pytest.mark.parametrize("family, i", [("notebook", 103), ("notebook", 206), ("shadow", 32), ("shadow", 288)])
 def test_a_shadow_covering_much_of_the_page_stays_out_of_the_digit(real_data_dir, monkeypatch, family, i):
     """When much of a photo stands out from the paper (a shadow's dark side), the ink threshold is also set
     from the strokes' own level: the kept box shrinks to the digit (the threshold from the 90th percentile

@@ -22,8 +22,10 @@ of mass in a 28×28 field) after finding the ink in a real photo or scan:
    (morphological top-hats: pen strokes, not soft shadow edges).
 4. **Ink strength**: a smooth local paper colour (grey-level opening of a
    64-px thumbnail, per colour channel) is subtracted; a pixel's ink strength is
-   its luminance step towards the ink plus its *colour* distance from the
-   paper, so red ink on pink paper counts as much as black on white.  The
+   its luminance step towards the ink, plus its *colour* distance from the
+   paper where the ink differs from it mainly in colour (red ink on grey
+   paper of the same lightness; elsewhere the colour distance only added JPEG
+   colour halos, colour noise and coloured printed lines).  The
    estimate relative to a plane fitted to the border's light is kept when it
    leaves the border less noisy (a lighting gradient).  A wider
    paper estimate (that keeps thick strokes whole but not shadows) is used

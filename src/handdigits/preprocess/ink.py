@@ -1,4 +1,4 @@
-"""Ink strength: a pixel's distance from the local paper colour, in luminance and in colour."""
+"""Ink strength: a pixel's distance from the local paper colour, in luminance (and in colour where needed)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ _LOCAL = 0.1  # the opening's width (share of the image) with local=True
 _TWO_LEVEL = 0.08  # a tight crop whose paper varies under this fraction of the ink's contrast: one paper colour,
 _FLAT_CONTRAST = 0.45  # ... if its ink is this far from the paper (a shadow's step across a page is less)
 _MIXED = 0.1  # a border this noisy (median absolute deviation, as an SD) may be paper and ink: strokes cut by the frame
+_INK_SHARE = 0.005  # the ink's share of an image's pixels, for telling whether it differs by colour (_by_colour)
+_LUMINANCE_SHARE = 0.25  # ... it does when its luminance step is under this share of its strength
 _TWO_CLASSES = 0.06  # ... when its fainter class's spread is under this share of the step to the other (refused
 # tight crops in realworld/tight-crop and grey16: 0.004-0.045, one at 0.12; a 47-px crop of ruled paper: 0.079)
 
@@ -84,7 +86,8 @@ def _ink_signs(thumbs: np.ndarray) -> np.ndarray:
 
 
 def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
-    """Ink strength of an ink-bright working image: luminance step towards the ink plus colour distance.
+    """Ink strength of an ink-bright working image: luminance step towards the ink, plus the colour distance
+    where the ink differs from the paper mainly in colour (:func:`_by_colour`).
 
     A tight crop on one paper colour (a scan or a crop of a marker digit, see
     :func:`_flat_paper`) is measured from that colour: no opening finds the
@@ -113,25 +116,44 @@ def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
     thumbs = _thumbnail(x)
     flat = None if local else _flat_paper(thumbs)
     if flat is not None:
-        return _strength(x, flat)
+        return _strength(x, flat, None)
     fraction = _LOCAL if local else 0.25
     sign = _ink_signs(thumbs)
     paper, plane = _smooth_paper(thumbs, fraction, False, sign), False
-    if min(x.shape[:2]) >= _PAGE_MIN:
+    if min(x.shape[:2]) >= _PAGE_MIN:  # the plane is the light's: judged on luminance
         tilted = _smooth_paper(thumbs, fraction, True, sign)
-        noise = [_spread(_border_values(_strength(thumbs, p))) for p in (tilted, paper)]
+        noise = [_spread(_border_values(_strength(thumbs, p, False))) for p in (tilted, paper)]
         if noise[0] < noise[1]:
             paper, plane = tilted, True
-    near_paper = _strength(x, _upsize(paper, x.shape))  # follows shadows; hollows out thick strokes
+    near_paper, colour = _strength_of(x, _upsize(paper, x.shape))  # follows shadows; hollows out thick strokes
     h, w = near_paper.shape
     strong = near_paper > 0.5 * float(near_paper.max())
     if local or not _tight_crop(strong):
         return near_paper  # a digit inside a larger frame: its strokes are far narrower than the opening
-    wide = _strength(x, _upsize(_smooth_paper(thumbs, 0.5, plane, sign), x.shape))  # keeps thick strokes whole
+    wide = _strength(x, _upsize(_smooth_paper(thumbs, 0.5, plane, sign), x.shape), colour)  # keeps thick strokes whole
     g = int(np.ceil(max(h, w) / _THUMB_MAX))
     seed = _block_any(strong, g).astype(np.float32)
     near = _rank(seed, max(3, int(0.25 * max(seed.shape)) | 1), np.max) > 0  # within a stroke's reach of ink
     return np.where(_block_expand(near, g, (h, w)), wide, near_paper)
+
+
+def _by_colour(lum: np.ndarray, dist: np.ndarray) -> bool:
+    """Whether ink differs from the paper mainly in colour, so that its colour distance must count.
+
+    ``lum``, ``dist``: an image's luminance step and colour distance from
+    the paper (:func:`_strength`).  The ink is taken as the strongest
+    :data:`_INK_SHARE` of the pixels (luminance step plus colour distance;
+    every other row and column); when the luminance step is under
+    :data:`_LUMINANCE_SHARE` of that strength there (red ink on grey paper of
+    the same lightness), the colour distance is added to it.  Otherwise
+    luminance alone tells ink from paper, and the colour distance only adds
+    what misleads: a JPEG's coarse, blocky colour (halos that thicken
+    strokes and fill loops), the paper's colour noise (which hid small faint
+    digits) and blue or red printed lines as strong as a pencil's grey.
+    """
+    lum, both = lum[::2, ::2], lum[::2, ::2] + dist[::2, ::2]
+    top = both >= np.quantile(both, 1.0 - _INK_SHARE)
+    return float(np.median(lum[top])) < _LUMINANCE_SHARE * float(np.median(both[top]))
 
 
 def _flat_paper(x: np.ndarray) -> np.ndarray | None:
@@ -187,20 +209,39 @@ def _tight_crop(strong: np.ndarray) -> bool:
     return float(strong.mean()) >= _FILL_SHARE
 
 
-def _strength(x: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Luminance step above ``paper`` plus the colour distance from it.
+def _strength(x: np.ndarray, paper: np.ndarray, colour: bool | None = True) -> np.ndarray:
+    """Luminance step above ``paper``, plus (``colour``) the colour distance from it.
 
-    Works on channel planes: numpy reduces slowly along a length-3 axis (and
-    ``x.max(axis=(0, 1))`` took 4.5 ms on a 350×500 image, ``x.max(0).max(0)`` 0.06 ms).
+    ``colour=None``: the colour distance is added where the ink needs it
+    (:func:`_by_colour`).  Works on channel planes: numpy reduces slowly along
+    a length-3 axis (and ``x.max(axis=(0, 1))`` took 4.5 ms on a 350×500
+    image, ``x.max(0).max(0)`` 0.06 ms).
     """
+    if colour is None:
+        return _strength_of(x, paper)[0]
+    lum, dist = _steps(x, paper, colour)
+    return lum if dist is None else lum + dist
+
+
+def _strength_of(x: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, bool]:
+    """:func:`_strength` with the colour distance where the ink needs it, and whether it did."""
+    lum, dist = _steps(x, paper, True)
+    colour = dist is not None and _by_colour(lum, dist)
+    return (lum + dist if colour else lum), colour
+
+
+def _steps(x: np.ndarray, paper: np.ndarray, colour: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """The luminance step above ``paper`` (at least 0) and the colour distance from it (``None`` for a grey
+    image, or without ``colour``)."""
     r = x - np.minimum(paper, x.max(0).max(0))
     if x.shape[-1] == 1:
-        return np.maximum(r[..., 0], 0.0)
+        return np.maximum(r[..., 0], 0.0), None
     r0, r1, r2 = r[..., 0], r[..., 1], r[..., 2]
-    lum = _LUMA[0] * r0 + _LUMA[1] * r1 + _LUMA[2] * r2
+    lum = np.maximum(_LUMA[0] * r0 + _LUMA[1] * r1 + _LUMA[2] * r2, 0.0)
+    if not colour:
+        return lum, None
     m = (r0 + r1 + r2) / 3.0
-    dist = np.sqrt(((r0 - m) ** 2 + (r1 - m) ** 2 + (r2 - m) ** 2) * 1.5)
-    return np.maximum(lum, 0.0) + dist
+    return lum, np.sqrt(((r0 - m) ** 2 + (r1 - m) ** 2 + (r2 - m) ** 2) * 1.5)
 
 
 def _paper_stats(s: np.ndarray) -> tuple[float, float]:
