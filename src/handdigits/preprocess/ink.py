@@ -141,9 +141,9 @@ def _by_colour(lum: np.ndarray, dist: np.ndarray) -> bool:
     """Whether ink differs from the paper mainly in colour, so that its colour distance must count.
 
     ``lum``, ``dist``: an image's luminance step and colour distance from
-    the paper (:func:`_strength`).  The ink is taken as the strongest
-    :data:`_INK_SHARE` of the pixels (luminance step plus colour distance;
-    every other row and column); when the luminance step is under
+    the paper (:func:`_steps`).  The ink is taken as the strongest
+    :data:`_INK_SHARE` of the pixels (luminance step plus colour distance);
+    when the luminance step is under
     :data:`_LUMINANCE_SHARE` of that strength there (red ink on grey paper of
     the same lightness), the colour distance is added to it.  Otherwise
     luminance alone tells ink from paper, and the colour distance only adds
@@ -151,7 +151,7 @@ def _by_colour(lum: np.ndarray, dist: np.ndarray) -> bool:
     strokes and fill loops), the paper's colour noise (which hid small faint
     digits) and blue or red printed lines as strong as a pencil's grey.
     """
-    lum, both = lum[::2, ::2], lum[::2, ::2] + dist[::2, ::2]
+    both = lum + dist
     top = both >= np.quantile(both, 1.0 - _INK_SHARE)
     return float(np.median(lum[top])) < _LUMINANCE_SHARE * float(np.median(both[top]))
 
@@ -224,10 +224,10 @@ def _strength(x: np.ndarray, paper: np.ndarray, colour: bool | None = True) -> n
 
 
 def _strength_of(x: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, bool]:
-    """:func:`_strength` with the colour distance where the ink needs it, and whether it did."""
-    lum, dist = _steps(x, paper, True)
-    colour = dist is not None and _by_colour(lum, dist)
-    return (lum + dist if colour else lum), colour
+    """:func:`_strength` with the colour distance where the ink needs it, and whether it did (decided on
+    every other row and column, :func:`_by_colour`)."""
+    colour = x.shape[-1] == 3 and _by_colour(*_steps(x[::2, ::2], paper[::2, ::2] if paper.ndim == 3 else paper, True))
+    return _strength(x, paper, colour), colour
 
 
 def _steps(x: np.ndarray, paper: np.ndarray, colour: bool) -> tuple[np.ndarray, np.ndarray | None]:
