@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from handdigits.preprocess import BlankImageError, find_rulings, stroke_width, to_mnist, to_mnist_batch, trace
-from handdigits.preprocess.ink import _flat_paper, _ink_strength, _otsu, _paper_colour, _strength, _strength_of
+from handdigits.preprocess.ink import _flat_paper, _ink_strength, _near_strength, _otsu, _paper_colour, _strength
 from handdigits.preprocess.polarity import _border_surface, _stroke_polarity
 from test_preprocess_known_answers import seven
 
@@ -295,28 +295,28 @@ def test_colour_distance_counts_only_for_ink_told_apart_by_colour():
     """Known answers (ink-bright images, as the strength is measured): a red stroke on grey paper of the same
     luminance is found by its colour alone; a grey pencil stroke over blue ruling lines is found by
     luminance, and without the colour distance the lines are half as strong as the stroke (with it they were
-    nearly as strong, and a squared page's grid was read as ink)."""
+    nearly as strong, and a squared page's grid was read as ink).  The paper is one colour or a thumbnail."""
     red = np.full((64, 64, 3), 0.6, np.float32)
     red[8:56, 30:34] = (0.90, 0.48, 0.45)
     x = 1.0 - red
-    paper = np.full_like(x, 0.4)
-    s, colour = _strength_of(x, paper)
-    assert colour and np.array_equal(s, _strength(x, paper, None))
-    assert _strength(x, paper, colour=False)[20, 31] < 0.01 < 0.3 < s[20, 31]
+    for paper in (np.full(3, 0.4, np.float32), np.full((16, 16, 3), 0.4, np.float32)):
+        s, colour = _near_strength(x, paper)
+        assert colour and np.allclose(s, _strength(x, np.full_like(x, 0.4)))
+        assert _strength(x, np.full_like(x, 0.4), colour=False)[20, 31] < 0.01 < 0.3 < s[20, 31]
 
     page = np.full((96, 96, 3), 0.96, np.float32)
     page[4::12] = (0.55, 0.68, 0.85)  # ruling lines, one pixel, every 12 rows
     page[10:86, 44:48] = 0.35  # the pencil stroke
     x = 1.0 - page
-    paper = np.full_like(x, 0.04)
-    s, colour = _strength_of(x, paper)
-    assert not colour and np.array_equal(s, _strength(x, paper, colour=False))
-    assert s[16:80:12, 10].mean() < 0.6 * s[20:80, 45].mean()
-    with_colour = _strength(x, paper)
+    for paper in (np.full(3, 0.04, np.float32), np.full((24, 24, 3), 0.04, np.float32)):
+        s, colour = _near_strength(x, paper)
+        assert not colour and np.allclose(s, _strength(x, np.full_like(x, 0.04), colour=False), atol=1e-6)
+        assert s[16:80:12, 10].mean() < 0.6 * s[20:80, 45].mean()
+    with_colour = _strength(x, np.full_like(x, 0.04))
     assert with_colour[16:80:12, 10].mean() > 0.85 * with_colour[20:80, 45].mean()
-    assert np.array_equal(_ink_strength(x), _strength(x, _paper_colour(x, 0.25), False))
+    assert np.allclose(_ink_strength(x), _strength(x, _paper_colour(x, 0.25), False), atol=1e-6)
     grey = x[..., :1]  # a grey image has no colour to count
-    assert _strength_of(grey, paper[..., :1])[1] is False
+    assert _near_strength(grey, np.full(1, 0.04, np.float32))[1] is False
 
 
 def test_only_thick_ink_filling_the_frame_is_a_tight_crop():

@@ -116,7 +116,7 @@ def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
     thumbs = _thumbnail(x)
     flat = None if local else _flat_paper(thumbs)
     if flat is not None:
-        return _strength(x, flat, None)
+        return _near_strength(x, flat)[0]
     fraction = _LOCAL if local else 0.25
     sign = _ink_signs(thumbs)
     paper, plane = _smooth_paper(thumbs, fraction, False, sign), False
@@ -125,7 +125,7 @@ def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
         noise = [_spread(_border_values(_strength(thumbs, p, False))) for p in (tilted, paper)]
         if noise[0] < noise[1]:
             paper, plane = tilted, True
-    near_paper, colour = _strength_of(x, _upsize(paper, x.shape))  # follows shadows; hollows out thick strokes
+    near_paper, colour = _near_strength(x, paper)  # follows shadows; hollows out thick strokes
     h, w = near_paper.shape
     strong = near_paper > 0.5 * float(near_paper.max())
     if local or not _tight_crop(strong):
@@ -135,6 +135,34 @@ def _ink_strength(x: np.ndarray, *, local: bool = False) -> np.ndarray:
     seed = _block_any(strong, g).astype(np.float32)
     near = _rank(seed, max(3, int(0.25 * max(seed.shape)) | 1), np.max) > 0  # within a stroke's reach of ink
     return np.where(_block_expand(near, g, (h, w)), wide, near_paper)
+
+
+def _near_strength(x: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, bool]:
+    """:func:`_strength` of ``x`` from a thumbnail's smooth ``paper`` colour scaled up to it (or from one
+    paper colour, a ``(c,)`` vector), with the colour distance where the ink needs it, and whether it did.
+
+    Whether the colour distance counts (:func:`_by_colour`) is decided at half
+    the resolution; without it only the paper's luminance is scaled up, one
+    channel rather than three (the luminance step is linear in the colours;
+    speed).
+    """
+    one = paper.ndim == 1
+
+    def scaled(shape):
+        return paper if one else _upsize(paper, shape)
+
+    if x.shape[-1] == 1:
+        return _strength(x, scaled(x.shape), False), False
+    half = x[::2, ::2]
+    if _by_colour(*_steps(half, scaled(half.shape), True)):
+        return _strength(x, scaled(x.shape), True), True
+    level = _lum_of(np.minimum(paper, x.max(0).max(0)))  # the paper's luminance (thumbnail-sized)
+    return np.maximum(_lum_of(x) - (level if one else _upsize(level[..., None], x.shape)[..., 0]), 0.0), False
+
+
+def _lum_of(x: np.ndarray) -> np.ndarray:
+    """Luminance of an (h, w, 3) image from its channel planes (no reduction along the 3-long axis: speed)."""
+    return _LUMA[0] * x[..., 0] + _LUMA[1] * x[..., 1] + _LUMA[2] * x[..., 2]
 
 
 def _by_colour(lum: np.ndarray, dist: np.ndarray) -> bool:
@@ -209,25 +237,14 @@ def _tight_crop(strong: np.ndarray) -> bool:
     return float(strong.mean()) >= _FILL_SHARE
 
 
-def _strength(x: np.ndarray, paper: np.ndarray, colour: bool | None = True) -> np.ndarray:
+def _strength(x: np.ndarray, paper: np.ndarray, colour: bool = True) -> np.ndarray:
     """Luminance step above ``paper``, plus (``colour``) the colour distance from it.
 
-    ``colour=None``: the colour distance is added where the ink needs it
-    (:func:`_by_colour`).  Works on channel planes: numpy reduces slowly along
-    a length-3 axis (and ``x.max(axis=(0, 1))`` took 4.5 ms on a 350×500
-    image, ``x.max(0).max(0)`` 0.06 ms).
+    Works on channel planes: numpy reduces slowly along a length-3 axis (and
+    ``x.max(axis=(0, 1))`` took 4.5 ms on a 350×500 image, ``x.max(0).max(0)`` 0.06 ms).
     """
-    if colour is None:
-        return _strength_of(x, paper)[0]
     lum, dist = _steps(x, paper, colour)
     return lum if dist is None else lum + dist
-
-
-def _strength_of(x: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, bool]:
-    """:func:`_strength` with the colour distance where the ink needs it, and whether it did (decided on
-    every other row and column, :func:`_by_colour`)."""
-    colour = x.shape[-1] == 3 and _by_colour(*_steps(x[::2, ::2], paper[::2, ::2] if paper.ndim == 3 else paper, True))
-    return _strength(x, paper, colour), colour
 
 
 def _steps(x: np.ndarray, paper: np.ndarray, colour: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -236,10 +253,10 @@ def _steps(x: np.ndarray, paper: np.ndarray, colour: bool) -> tuple[np.ndarray, 
     r = x - np.minimum(paper, x.max(0).max(0))
     if x.shape[-1] == 1:
         return np.maximum(r[..., 0], 0.0), None
-    r0, r1, r2 = r[..., 0], r[..., 1], r[..., 2]
-    lum = np.maximum(_LUMA[0] * r0 + _LUMA[1] * r1 + _LUMA[2] * r2, 0.0)
+    lum = np.maximum(_lum_of(r), 0.0)
     if not colour:
         return lum, None
+    r0, r1, r2 = r[..., 0], r[..., 1], r[..., 2]
     m = (r0 + r1 + r2) / 3.0
     return lum, np.sqrt(((r0 - m) ** 2 + (r1 - m) ** 2 + (r2 - m) ** 2) * 1.5)
 

@@ -92,8 +92,11 @@ def _path_cuts(groups: list[tuple[np.ndarray, np.ndarray]], H: float) -> list[li
         stack[2 * k, : m.shape[0], : m.shape[1]] = m  # sweeping down ...
         stack[2 * k + 1, : m.shape[0], : m.shape[1]] = m[::-1]  # ... and up
     swept = _sweep(stack)
-    return [_cuts_of(m, x0, swept[2 * k, : m.shape[0], : m.shape[1]], swept[2 * k + 1, : m.shape[0], : m.shape[1]][::-1], H)
-            for k, (m, x0) in enumerate(grids)]
+    out = []
+    for k, (m, x0) in enumerate(grids):
+        down, up = swept[2 * k : 2 * k + 2, : m.shape[0], : m.shape[1]]
+        out.append(_cuts_of(m, x0, down, up[::-1], H))
+    return out
 
 
 def _cuts_of(m: np.ndarray, x0: int, down: np.ndarray, up: np.ndarray, H: float) -> list[np.ndarray]:
