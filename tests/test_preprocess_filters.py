@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 from handdigits.preprocess.decode import WORK_MAX, _working_image
 from handdigits.preprocess.filters import _MATRIX_MAX, _box_blur, _grow, _rank, _resample_weights, _resize, _shrink
-from handdigits.preprocess.ink import _strength
+from handdigits.preprocess.ink import _near_strength, _strength
 
 
 def sliding_rank(x: np.ndarray, k: int, op) -> np.ndarray:
@@ -110,6 +110,25 @@ def test_strength_is_luminance_step_plus_colour_distance():
     lum = 0.299 * r[0] + 0.587 * r[1] + 0.114 * r[2]
     dist = np.sqrt(((r - r.mean()) ** 2).sum() * 1.5)
     np.testing.assert_allclose(_strength(x, paper)[0], [max(lum, 0) + dist, 0.0], atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    grey=hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=40),
+                    elements=st.floats(0, 1, width=32)),
+    tint=st.tuples(*[st.floats(-0.25, 0.25, width=32)] * 3),
+    level=st.floats(0, 0.5, width=32),
+)
+def test_strength_of_grey_ink_is_its_luminance_step_from_the_paper(grey, tint, level):
+    """Ink of the paper's own hue (a grey image on tinted paper: every pixel the paper colour plus a grey
+    step) has no colour distance: its strength is the luminance step alone, never negative, whether the paper
+    is one colour or a thumbnail scaled up."""
+    paper = np.clip(level + np.asarray(tint, np.float32), 0.0, 0.5)
+    x = paper + grey[..., None] * 0.5  # the same step in every channel
+    for p in (paper, np.broadcast_to(paper, (4, 4, 3)).copy()):
+        s, colour = _near_strength(x, p)
+        assert not colour
+        np.testing.assert_allclose(s, 0.5 * grey, atol=1e-5)
 
 
 @settings(max_examples=80, deadline=None)
