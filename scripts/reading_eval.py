@@ -69,6 +69,7 @@ def evaluate(clf, samples) -> list[dict]:
 
     from handdigits.reading import _segment, classify
     from handdigits.reading.decode import _decode
+    from handdigits.reading.pairs import NOT_A_PAIR
 
     rows = []
     for s in tqdm(samples, desc="reading", leave=False):
@@ -84,7 +85,7 @@ def evaluate(clf, samples) -> list[dict]:
         if row["text"] == s.text:
             row["cause"] = None
         else:
-            best_pairs = None if pair_proba is None else pair_proba[:, :100].argmax(1)
+            best_pairs = None if pair_proba is None else pair_proba[:, :NOT_A_PAIR].argmax(1)
             ok = has_correct_split(plan, proba.argmax(1), s.text, best_pairs)
             row["cause"] = "decoder" if ok else "no correct candidate"
         rows.append(row)

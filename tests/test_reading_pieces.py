@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from handdigits.preprocess import BlankImageError
+from handdigits.preprocess import BlankImageError, _framed_ink
 from handdigits.reading import cuts, decode, ink, line, result, segment
 
 
@@ -491,14 +491,14 @@ def test_crop_to_mnist_frames_like_mnist_and_keeps_the_faint_rim():
     v[10:30, 22] = 0.3  # a faint edge just outside the mask: kept as rim
     v[10:30, 30] = 0.9  # ink of a neighbour 8 px away: not kept
     ys, xs = np.nonzero(fg)
-    out = segment._mnist_crop(segment._crop_ink(v, fg, ys, xs))
+    out = _framed_ink(segment._crop_ink(v, fg, ys, xs))
     assert out.shape == (28, 28) and out.dtype == np.uint8
     rows, cols = np.nonzero(out > 12)
     assert rows.max() - rows.min() + 1 == 20  # longer side 20 px
     assert cols.max() - cols.min() + 1 < 10
     assert abs((out * np.arange(28)[None, :]).sum() / out.sum() - 14) < 1.5
-    empty = segment._mnist_crop(segment._crop_ink(np.zeros((10, 10)), np.zeros((10, 10), bool), np.array([5]),
-                                                  np.array([5])))
+    empty = _framed_ink(segment._crop_ink(np.zeros((10, 10)), np.zeros((10, 10), bool), np.array([5]),
+                                          np.array([5])))
     assert not empty.any()
 
 

@@ -10,11 +10,13 @@ pair model (two touching digits in one ``(28, 48, 1)`` crop) is built by
 
 from __future__ import annotations
 
+from .runtime import PAIR_OUTPUTS, PAIR_SHAPE
+
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 CLASS_COUNTS = (NUM_CLASSES, NUM_CLASSES + 1)  # digits only, or digits + "not a digit" (index 10)
-PAIR_INPUT_SHAPE = (28, 48, 1)  # the reader's crops of two touching digits (build_pair_model)
-PAIR_CLASSES = NUM_CLASSES**2 + 1  # "00".."99" (10 a + b) and "not a pair" (index 100)
+PAIR_INPUT_SHAPE = (*PAIR_SHAPE, 1)  # the reader's crops of two touching digits (build_pair_model)
+PAIR_CLASSES = PAIR_OUTPUTS  # "00".."99" (10 a + b) and "not a pair" (index 100)
 
 # name -> (builder function name, one-line description, recipe defaults)
 _REGISTRY = {

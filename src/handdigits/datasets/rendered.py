@@ -201,12 +201,10 @@ def _pair_line(digits, labels, rng: np.random.Generator, not_a_pair: int) -> tup
 
 def _pen_inks(digits, rng: np.random.Generator) -> tuple[list, float]:
     """The digits drawn as :func:`handdigits.realworld.numbers.make_number` draws a number's, 28-70 px tall."""
-    from ..realworld.numbers import draw_inks
+    from ..realworld.numbers import draw_inks, pick_pen
 
     height = float(rng.uniform(28, 70))
-    pen = rng.random() < 0.5
-    width = max(1.5, height / 28 * rng.uniform(0.8, 1.6))
-    return draw_inks(digits, height, pen, width, rng), height
+    return draw_inks(digits, height, *pick_pen(height, rng), rng), height
 
 
 _MATCH = 0.8  # a candidate box with at least this IoU with a digit's box ...

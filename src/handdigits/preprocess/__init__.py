@@ -79,7 +79,7 @@ from .decode import WORK_MAX, _luminance, _reduce, _scale_of, _to_unit, _working
 from .filters import _bbox, _box_blur, _centre_of_mass, _grow, _rank, _resize
 from .framing import reframe
 from .framing import (BOX, CENTRE, INK_ABOVE, MNIST_SIZE, STROKE_RANGE, STROKE_TARGET, STROKE_TARGET_THICK,
-                      _as_mnist, _fast_inverted, _normalise_stroke, _to_box, stroke_width)
+                      _as_mnist, _fast_inverted, _framed_ink, _normalise_stroke, _to_box, stroke_width)
 from .ink import _ink_strength, _paper_stats, _strength
 from .photo import (_MAX_FATNESS, _MAX_SPECKLE, _MIN_CONTRAST, _MIN_EXTENT, _MIN_SNR, TINY, _grey_path, _run)
 from .polarity import _border_values, paper_polarity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .decode import _to_unit
-from .filters import _centre_of_mass, _rank, _resize, _shrink
+from .filters import _bbox, _centre_of_mass, _rank, _resize, _shrink
 
 MNIST_SIZE = 28
 BOX = 20  # MNIST digits are size-normalised into a 20×20 box ...
@@ -141,6 +141,22 @@ def _to_box(v: np.ndarray, *, stroke: bool, frame: tuple[int, int] = (MNIST_SIZE
     out = np.zeros(frame)
     out[top : top + nh, left : left + nw] = v
     return np.rint(out * 255.0).astype(np.uint8)
+
+
+def _framed_ink(v: np.ndarray, frame: tuple[int, int] = (MNIST_SIZE, MNIST_SIZE),
+                box: tuple[int, int] = (BOX, BOX)) -> np.ndarray:
+    """White-on-black ink ``v`` in [0, 1] (a crop of any size) -> a ``frame`` uint8 image.
+
+    The box of the ink (``v > 0.05``) is fitted into ``box`` with strokes
+    normalised and centred by mass (:func:`_to_box`); no ink gives zeros.  The
+    reader's candidate digits (28×28) and touching pairs (28×48) are made so.
+    """
+    ink = _bbox(v > 0.05)
+    out = None
+    if ink is not None:
+        x0, y0, x1, y1 = ink
+        out = _to_box(v[y0:y1, x0:x1], stroke=True, frame=frame, box=box)
+    return np.zeros(frame, np.uint8) if out is None else out
 
 
 def reframe(images) -> np.ndarray:

@@ -28,10 +28,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import preprocess as _pre
+from ..runtime import PAIR_OUTPUTS, PAIR_SHAPE  # the pair model's input (rows, columns) and outputs
 
-PAIR_SHAPE = (28, 48)  # the pair model's input (rows, columns) ...
-PAIR_BOX = (20, 40)  # ... with the ink fitted into this box, centre of mass at the centre
-NOT_A_PAIR = 100  # the pair model's last output
+PAIR_BOX = (20, 40)  # the ink is fitted into this box of PAIR_SHAPE, centre of mass at the centre
+NOT_A_PAIR = PAIR_OUTPUTS - 1  # the pair model's last output (100)
 _MIN_WIDTH = 0.8  # a pair candidate is at least this many typical digit widths wide ...
 _MIN_HEIGHT = 0.6  # ... and this many line heights tall
 _OVERLAP = -0.3  # joined components must overlap horizontally by this share (the gap code of segment._separators)
@@ -44,12 +44,7 @@ def pair_image(v: np.ndarray) -> np.ndarray:
     mass in :data:`PAIR_SHAPE`, strokes normalised as a single digit's
     (:func:`handdigits.preprocess.to_mnist`); no ink gives zeros.
     """
-    box = _pre._bbox(v > 0.05)
-    out = None
-    if box is not None:
-        x0, y0, x1, y1 = box
-        out = _pre._to_box(v[y0:y1, x0:x1], stroke=True, frame=PAIR_SHAPE, box=PAIR_BOX)
-    return np.zeros(PAIR_SHAPE, np.uint8) if out is None else out
+    return _pre._framed_ink(v, PAIR_SHAPE, PAIR_BOX)
 
 
 def is_candidate(run, ref_width: float) -> bool:

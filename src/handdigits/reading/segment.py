@@ -99,7 +99,7 @@ def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int, with_pair
     crops, pair_runs, pair_crops = [], [], []
     for r, (run, pix) in enumerate(zip(runs, pixels)):
         ink = _crop_ink(v, fg, atoms.py[pix], atoms.px[pix])
-        crops.append(_mnist_crop(ink))
+        crops.append(_pre._framed_ink(ink))  # MNIST format, like a single digit
         if with_pairs and pairs.is_candidate(run, ref):  # the same ink, in the pair model's frame
             pair_runs.append(r)
             pair_crops.append(pairs.pair_image(ink))
@@ -200,16 +200,6 @@ def _candidates(atoms: _Atoms, gap, is_cut, H: float, f: int, shape) -> tuple[li
             runs.append(_Run(i, j, cw, (by1 - by0) / H, box, joins, int(is_cut[i]) + int(is_cut[j])))
             pixels.append(pix)
     return runs, pixels
-
-
-def _mnist_crop(vv: np.ndarray) -> np.ndarray:
-    """A candidate's ink (:func:`_crop_ink`) in MNIST format: stroke width normalised, 20-px box, centred by mass."""
-    box = _pre._bbox(vv > 0.05)
-    if box is None:
-        return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8)
-    bx0, by0, bx1, by1 = box
-    out = _pre._to_box(vv[by0:by1, bx0:bx1], stroke=True)
-    return np.zeros((_pre.MNIST_SIZE, _pre.MNIST_SIZE), np.uint8) if out is None else out
 
 
 def _crop_ink(v: np.ndarray, fg: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:

@@ -120,8 +120,7 @@ def make_number(digits, text: str, rng: np.random.Generator, *, touching: bool =
     """Lay out ``digits`` (small white-on-black uint8 images) as one handwritten number and photograph it."""
     style = STYLES[int(rng.integers(len(STYLES)))] if style is None else style
     height = float(rng.uniform(28, 110))
-    pen = rng.random() < 0.5
-    pen_width = max(1.5, height / 28 * rng.uniform(0.8, 1.6))
+    pen, pen_width = pick_pen(height, rng)
     if style == "canvas":
         pen, pen_width = True, max(2.0, height / 28 * rng.uniform(1.0, 1.6))
     inks = draw_inks(digits, height, pen, pen_width, rng)
@@ -139,6 +138,13 @@ def make_number(digits, text: str, rng: np.random.Generator, *, touching: bool =
 
 
 # ---------------------------------------------------------------------- layout
+
+
+def pick_pen(height: float, rng: np.random.Generator) -> tuple[bool, float]:
+    """``(pen, width)`` for digits ``height`` pixels tall: a pen (half the time) of 0.8-1.6 px per 28 px of
+    height (at least 1.5), else the digits' own strokes (a brush, :func:`draw_inks`)."""
+    pen = rng.random() < 0.5
+    return pen, max(1.5, height / 28 * rng.uniform(0.8, 1.6))
 
 
 def draw_inks(digits, height: float, pen: bool, pen_width: float, rng: np.random.Generator) -> list:
