@@ -53,9 +53,10 @@ from .export import EXPORT_FORMATS, export_model  # noqa: F401  (EXPORT_FORMATS 
 from .inputs import check_preprocess, chunks, located, prepare, progress_bar
 from .model_files import load_keras as _load_keras  # noqa: F401  (kept importable for scripts)
 from .runtime import CHUNK as _CHUNK  # noqa: F401  (kept importable)
+from .runtime import OUTPUTS
 from .validation import check_bool, check_choice, check_int, describe
 
-NUM_CLASSES = 10
+NUM_CLASSES = OUTPUTS[0]
 
 
 class Classifier:

@@ -10,11 +10,11 @@ pair model (two touching digits in one ``(28, 48, 1)`` crop) is built by
 
 from __future__ import annotations
 
-from .runtime import PAIR_OUTPUTS, PAIR_SHAPE
+from .runtime import OUTPUTS, PAIR_OUTPUTS, PAIR_SHAPE, SIZE
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
-CLASS_COUNTS = (NUM_CLASSES, NUM_CLASSES + 1)  # digits only, or digits + "not a digit" (index 10)
+INPUT_SHAPE = (SIZE, SIZE, 1)
+CLASS_COUNTS = OUTPUTS  # digits only, or digits + "not a digit" (index 10)
+NUM_CLASSES = CLASS_COUNTS[0]
 PAIR_INPUT_SHAPE = (*PAIR_SHAPE, 1)  # the reader's crops of two touching digits (build_pair_model)
 PAIR_CLASSES = PAIR_OUTPUTS  # "00".."99" (10 a + b) and "not a pair" (index 100)
 

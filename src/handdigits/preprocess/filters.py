@@ -167,3 +167,11 @@ def _box_blur(x: np.ndarray, r: int) -> np.ndarray:
         n = x.shape[axis]
         x = (np.take(c, np.arange(2 * r + 1, 2 * r + 1 + n), axis) - np.take(c, np.arange(n), axis)) / (2 * r + 1)
     return x
+
+
+def _spread(values: np.ndarray, centre: float | None = None) -> float:
+    """The median absolute deviation of ``values`` from ``centre`` (default: their median), as a standard
+    deviation: the noise of a border, of a page, of residuals."""
+    if centre is None:
+        centre = np.median(values)
+    return 1.4826 * float(np.median(np.abs(values - centre)))

@@ -6,7 +6,7 @@ import numpy as np
 
 from .components import _block_any, _block_expand
 from .decode import _LUMA, _luminance
-from .filters import _bbox, _box_blur, _rank, _resize
+from .filters import _bbox, _box_blur, _rank, _resize, _spread
 from .polarity import _border_surface, _border_values, _brighter_ink
 
 _THUMB_MAX = 64  # longer side of the paper-colour thumbnail
@@ -279,16 +279,14 @@ def _paper_side(border: np.ndarray) -> tuple[float, float]:
     ``_TWO_CLASSES`` of the step to the other) the fainter class is the
     paper.  A merely noisy border stays as it is.
     """
-    level, spread = float(np.median(border)), _spread(border)
+    level = float(np.median(border))
+    spread = _spread(border, level)
     if spread < _MIXED:
         return level, spread
     low = border <= _otsu(border)
-    paper_level, paper_spread = float(np.median(border[low])), _spread(border[low])
+    paper_level = float(np.median(border[low]))
+    paper_spread = _spread(border[low], paper_level)
     if paper_spread >= _TWO_CLASSES * (float(np.median(border[~low])) - paper_level):
         return level, spread
     return paper_level, paper_spread
 
-
-def _spread(values: np.ndarray) -> float:
-    """The median absolute deviation of ``values``, as a standard deviation (the noise of a border)."""
-    return 1.4826 * float(np.median(np.abs(values - np.median(values))))

@@ -12,7 +12,7 @@ import numpy as np
 
 from .components import _block_any, _block_expand, _digit_blob, _label, _label_scale
 from .decode import _luminance, _working_image
-from .filters import _bbox, _grow, _rank
+from .filters import _bbox, _grow, _rank, _spread
 from .framing import MNIST_SIZE, _to_box, stroke_width
 from .ink import _ink_strength, _paper_side, _paper_stats, _tight_crop
 from .polarity import _border_values, paper_polarity
@@ -221,7 +221,7 @@ def _blank_reason(s: np.ndarray, kept: np.ndarray, extent: int, contrast: float,
         return f"largest ink blob is only {extent} px in a {h}x{w} image"
     if contrast < _MIN_CONTRAST or contrast < _MIN_SNR * sd:
         return f"ink contrast {contrast:.3f} (need >= {_MIN_CONTRAST} and >= {_MIN_SNR:g} x noise {sd:.3f})"
-    page_sd = 1.4826 * float(np.median(np.abs(s - np.median(s))))  # the whole page's noise, not the border's
+    page_sd = _spread(s)  # the whole page's noise, not the border's
     if contrast < _SOFT_CONTRAST and contrast < _SOFT_SNR * min(sd, page_sd):
         gy, gx = np.gradient(s)
         edge = float(np.quantile(np.hypot(gx, gy)[kept], 0.9)) / contrast

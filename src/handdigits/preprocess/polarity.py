@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import _rank, _resize
+from .filters import _rank, _resize, _spread
 
 _SURE = 0.5  # the border's polarity is trusted when one side's extreme is this much farther (relative)
 _FAINT_STROKE = 0.03  # the full-resolution top-hat needs strokes this strong (the thumbnail's: 0.05)
@@ -104,7 +104,7 @@ def _border_surface(lum: np.ndarray) -> np.ndarray:
     for _ in range(3):
         coef = _least_squares(np.compress(keep, a, axis=0), b[keep])  # compress: 4x faster than a[keep]
         r = b - a @ coef
-        mad = 1.4826 * float(np.median(np.abs(r[keep]))) + 1e-3
+        mad = _spread(r[keep], 0.0) + 1e-3
         keep = np.abs(r) < 2.5 * mad
     if keep.mean() < 0.85:  # much of the border is not smooth paper (ink touching it): no surface
         return np.full(lum.shape, float(np.median(b)), np.float32)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import preprocess as _pre
+from ..preprocess.filters import _spread
 from .line import _blank, components
 
 WORK_MAX = 640  # longer side of the working image
@@ -185,7 +186,7 @@ def _paper_level(s: np.ndarray) -> tuple[float, float]:
     if s.size > _LEVEL_SAMPLE:
         s = s[:: -(-s.size // _LEVEL_SAMPLE)]
     med = float(np.median(s))
-    return med, max(1.4826 * float(np.median(np.abs(s - med))), 0.004)
+    return med, max(_spread(s, med), 0.004)
 
 
 def _lines_by_axis(mask: np.ndarray, also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
