@@ -4,6 +4,11 @@
 the digit into a 20×20 box keeping its aspect ratio, then centre it by centre
 of mass in a 28×28 field) after finding the ink in a real photo or scan:
 
+0. **Enlarged by repeating pixels** (:mod:`~handdigits.preprocess.enlarged`): an
+   image (29 to 1,024 px) that is an exact nearest-neighbour enlargement of a
+   smaller one (blocks of at least 2×2 equal pixels: an 8×8 scan shown at
+   64×64, an MNIST digit saved at 280×280) is replaced by that smaller image,
+   which then takes the steps below as if it had been given.
 1. **Fast path**: a 28×28 grey image already framed (clean dark background;
    MNIST's framing -- ink 18–21 px, centre of mass within 0.75 px of (14, 14)
    -- or a digit up to 26 px that leaves a 1-px rim empty, as EMNIST's) is
@@ -58,7 +63,7 @@ and ink, the digit is upscaled smoothly (bicubic) and centred.
 saw); :func:`to_mnist_batch` converts many images and keeps going past the
 ones that fail.  Only numpy and Pillow are used.
 
-Modules, one per step: :mod:`~handdigits.preprocess.decode` (working image),
+Modules, one per step: :mod:`~handdigits.preprocess.enlarged`, :mod:`~handdigits.preprocess.decode` (working image),
 :mod:`~handdigits.preprocess.polarity`, :mod:`~handdigits.preprocess.ink`,
 :mod:`~handdigits.preprocess.rulings`, :mod:`~handdigits.preprocess.components`,
 :mod:`~handdigits.preprocess.framing` (arrays already in MNIST form, stroke width, the 20-px box),
@@ -76,6 +81,7 @@ from ..validation import check_images, check_images_marked, image_count
 # the private names below are re-exported for handdigits.reading, which shares these steps
 from .components import _block_any, _keep_components, _label, _main_blob
 from .decode import WORK_MAX, _luminance, _reduce, _scale_of, _to_unit, _working_image
+from .enlarged import _unenlarged
 from .filters import _bbox, _box_blur, _centre_of_mass, _grow, _rank, _resize
 from .framing import reframe
 from .framing import (BOX, CENTRE, INK_ABOVE, MNIST_SIZE, STROKE_RANGE, STROKE_TARGET, STROKE_TARGET_THICK,
@@ -132,6 +138,9 @@ def to_mnist(image) -> np.ndarray:
 
 def mnist_from_array(a: np.ndarray) -> np.ndarray:
     """:func:`to_mnist` for an array already checked by ``check_images`` ((H, W) or (H, W, C))."""
+    small = _unenlarged(a)
+    if small is not None:
+        a = small[0]
     fast = _as_mnist(a)
     if fast is not None:
         return fast
@@ -218,13 +227,17 @@ def trace(image) -> Trace:
     if not single:
         raise ValueError(f"trace explains one image, got {image_count(images)} images; call it once per image")
     a = images[0]
+    small = _unenlarged(a)
+    a, enlarged = (a, 1) if small is None else small
     fast = _as_mnist(a)
     if fast is not None:
         ink = fast > INK_ABOVE  # the fast path's own ink level
-        return Trace(
+        t = Trace(
             original=fast.copy(), scale=1, ink=ink, rulings=np.zeros_like(ink), box=_bbox(ink), output=fast,
             inverted=_fast_inverted(a), path="fast", error=None,
         )
-    return _run(a, keep=True)
+    else:
+        t = _run(a, keep=True)
+    return t if small is None else dataclasses.replace(t, scale=t.scale * enlarged)
 
 

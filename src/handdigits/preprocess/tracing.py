@@ -15,8 +15,9 @@ class Trace:
 
     Attributes:
         original: the decoded input as uint8 RGB or grey, reduced by ``scale``
-            when it was larger than ``WORK_MAX`` pixels.
-        scale: input pixels per pixel of ``original`` (1 when not reduced).
+            when it was larger than ``WORK_MAX`` pixels or an enlargement by
+            repeated pixels (then the image it was enlarged from).
+        scale: input pixels per pixel of ``original`` along the longer side (1 when not reduced).
         ink: bool mask of the ink found, at the working resolution (the size of
             ``original``); empty on the fast and grey-level paths' failures.
         rulings: bool mask of removed ruling / grid lines (same size as ``ink``).
@@ -30,7 +31,7 @@ class Trace:
     """
 
     original: np.ndarray
-    scale: int
+    scale: float
     ink: np.ndarray
     rulings: np.ndarray
     box: tuple | None
