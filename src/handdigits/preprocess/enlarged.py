@@ -18,6 +18,9 @@ from .framing import MNIST_SIZE
 MIN_FACTOR = 2  # only enlargements with blocks at least this many pixels a side are undone
 MAX_SIDE = 1024  # images larger than this are photos and drawings, not enlarged scans (and are not searched)
 MAX_SOURCE = 64  # ... and the image undone is at most this large a side (8×8 to 64×64 scans, 28×28 arrays)
+SAME_FACTOR = 1.05  # the two axes' enlargements agree within this ratio (and a pixel of rounding)
+MIN_EDGES = 0.6  # between its first and last change, over this share of the block edges show a change ...
+MIN_CHANGES = 4  # ... and at least this many rows (columns) differ from the one before
 _CHUNK = 16  # rows compared at a time: a photo differs in consecutive rows at once, and the search stops
 
 
@@ -28,8 +31,14 @@ def _unenlarged(a: np.ndarray) -> tuple[np.ndarray, float] | None:
 
     Only images larger than 28 px and at most :data:`MAX_SIDE` px a side are
     searched (the 28×28 fast path stays as fast), for a smaller image of at
-    most :data:`MAX_SOURCE` px a side (a drawing of axis-parallel bars is an
-    enlargement of a few pixels too; it is left as it is).  Both common index maps of a
+    most :data:`MAX_SOURCE` px a side, enlarged by the same factor along both
+    axes (within :data:`SAME_FACTOR` and a pixel of rounding), whose
+    neighbouring rows (columns) differ at :data:`MIN_CHANGES` places or more
+    and at :data:`MIN_EDGES` of the block edges or more between the first and
+    the last that do.  A scan's grey levels differ from row to row; a drawing
+    of a few axis-parallel bars on plain paper, or a lone square blob, is
+    exactly an enlargement of a few pixels too, but its rows change at few
+    places, and it is left as it is.  Both common index maps of a
     nearest-neighbour resize are tried: Pillow's (output pixel ``i`` takes
     source pixel ``floor((i + 0.5) n / N)``) and the plain one (``floor(i n /
     N)``, NumPy's ``repeat`` and OpenCV's), each with the fewest source pixels
@@ -47,44 +56,58 @@ def _unenlarged(a: np.ndarray) -> tuple[np.ndarray, float] | None:
     h, w = a.shape[:2]
     if max(h, w) <= MNIST_SIZE or max(h, w) > MAX_SIDE or min(h, w) < 2 * MIN_FACTOR:
         return None
-    rows = _source_index(a, 0)
-    if rows is None:
+    rows = _source_indexes(a, 0)
+    cols = _source_indexes(a, 1) if rows else []
+    fits = [(mr + mc, abs(np.log(h * (c[-1] + 1) / (w * (r[-1] + 1)))), r[-1] + c[-1], k, j)
+            for k, (mr, r) in enumerate(rows) for j, (mc, c) in enumerate(cols)
+            if max((h - 1) / (r[-1] + 1), (w - 1) / (c[-1] + 1))
+            <= SAME_FACTOR * min((h + 1) / (r[-1] + 1), (w + 1) / (c[-1] + 1))]
+    if not fits:
         return None
-    cols = _source_index(a, 1)
-    if cols is None:
-        return None
+    *_, k, j = min(fits)  # the fewest changes a pixel off the maps, the closest factors, the smallest image
+    rows, cols = rows[k][1], cols[j][1]
     small = a[_firsts(rows)][:, _firsts(cols)]
     if not np.array_equal(small[rows][:, cols], a):
         return None
     return small, max(h, w) / max(small.shape[:2])
 
 
-def _source_index(a: np.ndarray, axis: int) -> np.ndarray | None:
-    """For each row (``axis=0``) or column of ``a``, the index of the source row it repeats, or None.
+def _source_indexes(a: np.ndarray, axis: int) -> list:
+    """Every source size the rows (``axis=0``) or columns of ``a`` fit: ``(moved, index)``, the index of the
+    source row each row repeats and how many changes lie a pixel off the size's map.
 
-    None when some row differs from both its neighbours (no block of at least
-    :data:`MIN_FACTOR`) or no source size and index map put block edges at
-    every change.
+    None fits when some row differs from both its neighbours (no block of at
+    least :data:`MIN_FACTOR`) or fewer than :data:`MIN_CHANGES` rows differ
+    from the one before.  A size fits when one of the index maps puts block
+    edges at every change, within a pixel (:func:`_fitted`), and the rows
+    change at over :data:`MIN_EDGES` of the block edges between the first
+    change and the last (so a grid twice as fine, where every other edge
+    shows a change, does not fit).  A size a little off may fit a few changes
+    too: the caller prefers the fewest moved changes.
     """
     changes = _changes(a, axis)
     if changes is None:
-        return None
+        return []
     n = changes.size
     edges = np.flatnonzero(changes)
-    if edges.size == 0:
-        return None  # one flat colour: nothing to undo (and no digit)
+    if edges.size < MIN_CHANGES:
+        return []  # flat, or a few bars or blobs
     gap = int(np.diff(np.concatenate([[0], edges, [n]])).min())
     if gap < MIN_FACTOR:
-        return None
+        return []
     i = np.arange(n)
-    for m in range(max(1, -(-n // (gap + 1))), min(n // MIN_FACTOR, MAX_SOURCE) + 1):  # fewest source rows first
-        for index in ((2 * i + 1) * m // (2 * n), i * m // n):  # Pillow's map; NumPy's and OpenCV's
-            found = _fitted(index, edges)
+    out = []
+    for m in range(max(1, -(-n // (gap + 1))), min(n // MIN_FACTOR, MAX_SOURCE) + 1):
+        pillow, plain = (2 * i + 1) * m, i * m  # Pillow's map; NumPy's and OpenCV's: source = value // scale
+        for value, scale in ((pillow, 2 * n), (plain, n)):
+            found = _fitted(value, scale, edges)
             if found is not None:
-                return found
-        if m * gap > 2 * n:
-            break  # blocks this small cannot be as long as the shortest run
-    return None
+                moved, found = found
+                blocks = np.count_nonzero(found[edges[0] : edges[-1] + 1] != found[edges[0] - 1 : edges[-1]])
+                if edges.size > MIN_EDGES * blocks:
+                    out.append((moved, found))
+                break
+    return out
 
 
 def _changes(a: np.ndarray, axis: int) -> np.ndarray | None:
@@ -105,30 +128,31 @@ def _changes(a: np.ndarray, axis: int) -> np.ndarray | None:
     return None if (changes[1:] & changes[:-1]).any() else changes
 
 
-def _fitted(index: np.ndarray, edges: np.ndarray) -> np.ndarray | None:
-    """``index`` with its block edges moved onto the observed ``edges``, or None when some observed edge is
-    more than one pixel from every block edge.
+def _fitted(value: np.ndarray, scale: int, edges: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """``(moved, index)``: the source index ``value // scale`` of each row, its block edges moved onto the
+    observed ``edges``, and how many were moved; None when the edges do not fit.
 
-    A resize computes each pixel's source in floating point (Pillow in fixed
-    point for some sizes), so where a block edge falls exactly between two
-    pixels it may land one pixel either way of the exact map's.  An edge with
-    no observed change (two equal source rows) stays where the map puts it.
+    A resize computes each row's source in floating point, so at an edge where
+    ``value / scale`` is exactly a whole number (a tie) it may come out just
+    under it and the block edge one row later (Pillow: 24 rows to 182, row 136).
+    An observed edge must be a block edge, or one row after a tied one; a block
+    edge with no observed change (two equal source rows) stays where it is.
     """
+    index = value // scale
     model = np.flatnonzero(index[1:] != index[:-1]) + 1
-    if model.size == 0:
+    tied = model[value[model] % scale == 0]
+    on = np.isin(edges, model)
+    late = ~on & np.isin(edges - 1, tied)
+    if not (on | late).all():
         return None
-    right = np.minimum(np.searchsorted(model, edges), model.size - 1)
-    left = np.maximum(right - 1, 0)
-    near = np.where(np.abs(model[left] - edges) <= np.abs(model[right] - edges), left, right)
-    if (np.abs(model[near] - edges) > 1).any() or np.unique(near).size < near.size:
-        return None
-    actual = model.copy()
-    actual[near] = edges
-    if (np.diff(actual) <= 0).any():
-        return None
-    out = np.zeros(index.size, np.intp)
-    out[actual] = 1
-    return np.cumsum(out)
+    step = np.zeros(index.size + 1, np.intp)
+    step[model] = 1
+    step[edges[late] - 1] = 0  # the tied edges seen a row late move there
+    step[edges[late]] = 1
+    out = np.cumsum(step[:-1])
+    if out[-1] != index[-1]:
+        return None  # a moved edge ran into the next one
+    return int(late.sum()), out
 
 
 def _firsts(index: np.ndarray) -> np.ndarray:
