@@ -34,16 +34,18 @@ def _unenlarged(a: np.ndarray) -> tuple[np.ndarray, float] | None:
     most :data:`MAX_SOURCE` px a side, enlarged by the same factor along both
     axes (within :data:`SAME_FACTOR` and a pixel of rounding), whose
     neighbouring rows (columns) differ at :data:`MIN_CHANGES` places or more
-    and at :data:`MIN_EDGES` of the block edges or more between the first and
-    the last that do.  A scan's grey levels differ from row to row; a drawing
+    and at over :data:`MIN_EDGES` of the block edges between the first and the
+    last that do.  A scan's grey levels differ from row to row; a drawing
     of a few axis-parallel bars on plain paper, or a lone square blob, is
     exactly an enlargement of a few pixels too, but its rows change at few
     places, and it is left as it is.  Both common index maps of a
     nearest-neighbour resize are tried: Pillow's (output pixel ``i`` takes
     source pixel ``floor((i + 0.5) n / N)``) and the plain one (``floor(i n /
-    N)``, NumPy's ``repeat`` and OpenCV's), each with the fewest source pixels
-    whose block edges hold every change between neighbouring rows (columns);
-    the smaller image is kept only if enlarging it back gives ``a`` exactly.
+    N)``, NumPy's ``repeat`` and OpenCV's), for every source size ``n`` up to
+    :data:`MAX_SOURCE` (:func:`_source_indexes`); of the pairs of row and
+    column sizes that fit, the one with the fewest changes a row off the maps,
+    then the closest factors, then the smallest image is taken, and only if
+    enlarging it back gives ``a`` exactly.
 
     >>> small = np.arange(64, dtype=np.uint8).reshape(8, 8)
     >>> big = np.repeat(np.repeat(small, 5, axis=0), 5, axis=1)
@@ -76,14 +78,13 @@ def _source_indexes(a: np.ndarray, axis: int) -> list:
     """Every source size the rows (``axis=0``) or columns of ``a`` fit: ``(moved, index)``, the index of the
     source row each row repeats and how many changes lie a pixel off the size's map.
 
-    None fits when some row differs from both its neighbours (no block of at
-    least :data:`MIN_FACTOR`) or fewer than :data:`MIN_CHANGES` rows differ
-    from the one before.  A size fits when one of the index maps puts block
-    edges at every change, within a pixel (:func:`_fitted`), and the rows
-    change at over :data:`MIN_EDGES` of the block edges between the first
-    change and the last (so a grid twice as fine, where every other edge
-    shows a change, does not fit).  A size a little off may fit a few changes
-    too: the caller prefers the fewest moved changes.
+    No size fits when some row differs from both its neighbours (no block of
+    at least :data:`MIN_FACTOR`) or fewer than :data:`MIN_CHANGES` rows differ
+    from the one before.  A size fits when one of the index maps puts a block
+    edge at every change, or the change one row after a tied edge
+    (:func:`_fitted`), and the rows change at over :data:`MIN_EDGES` of the
+    block edges between the first change and the last (so a grid twice as
+    fine, where every other edge shows a change, does not fit).
     """
     changes = _changes(a, axis)
     if changes is None:
