@@ -126,3 +126,19 @@ def mnist_like_digit() -> np.ndarray:
     out = to_mnist(a)
     assert np.array_equal(to_mnist(out), out)  # already in MNIST form
     return out
+
+
+def test_real_eight_by_eight_scans_enlarged_are_read_as_the_scans():
+    """scikit-learn's scans (real handwriting) at 64×64 and 60×60: undone, and converted exactly as at 8×8."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    scans = (datasets.load_digits().images[:100] * 16).clip(0, 255).astype(np.uint8)
+    for size in (64, 60):
+        undone = 0
+        for scan in scans:
+            big = _nearest(scan, (size, size))
+            found = _unenlarged(big)
+            if found is not None:
+                assert np.array_equal(found[0], scan)
+                undone += 1
+            assert np.array_equal(to_mnist(big), to_mnist(scan)) or found is None
+        assert undone >= 99, (size, undone)
