@@ -60,10 +60,12 @@ def _unenlarged(a: np.ndarray) -> tuple[np.ndarray, float] | None:
         return None
     rows = _source_indexes(a, 0)
     cols = _source_indexes(a, 1) if rows else []
-    fits = [(mr + mc, abs(np.log(h * (c[-1] + 1) / (w * (r[-1] + 1)))), r[-1] + c[-1], k, j)
-            for k, (mr, r) in enumerate(rows) for j, (mc, c) in enumerate(cols)
-            if max((h - 1) / (r[-1] + 1), (w - 1) / (c[-1] + 1))
-            <= SAME_FACTOR * min((h + 1) / (r[-1] + 1), (w + 1) / (c[-1] + 1))]
+    fits = []
+    for k, (moved_rows, r) in enumerate(rows):
+        for j, (moved_cols, c) in enumerate(cols):
+            my, mx = r[-1] + 1, c[-1] + 1  # the smaller image's size
+            if max((h - 1) / my, (w - 1) / mx) <= SAME_FACTOR * min((h + 1) / my, (w + 1) / mx):
+                fits.append((moved_rows + moved_cols, abs(np.log(h * mx / (w * my))), my + mx, k, j))
     if not fits:
         return None
     *_, k, j = min(fits)  # the fewest changes a pixel off the maps, the closest factors, the smallest image
