@@ -123,7 +123,7 @@ def test_line_cores_stronger_than_their_median_are_erased():
     mask[14:20, :] = True  # one printed line, 6 px across: 2 crisp core rows, 4 faint edge rows
     strength = np.where(mask, 0.2, 0.0).astype(np.float32)
     strength[16:18, :] = 0.5  # the core: 2.5x the median (0.2) of the line's pixels
-    line = {"axis": 0, "area": mask.copy()}
+    line = {"axis": 0, "area": mask.copy(), "bins": (14, 20)}
     erased = _line_pixels(mask, [line], strength)
     assert erased[16:18].all()  # the median rule kept the core: a bar across the 28x28
     mask[5:35, 50:53] = True  # a pen stroke crossing the line ...
@@ -141,7 +141,7 @@ def _five_lines(left: float, right: float):
     for y in (30, 70, 110, 150, 190):
         area = np.zeros_like(mask)
         area[y : y + 2] = True
-        lines.append({"axis": 0, "area": area})
+        lines.append({"axis": 0, "area": area, "bins": (y, y + 2)})
         mask |= area
         strength[y : y + 2, :150], strength[y : y + 2, 150:] = left, right
     return mask, strength, lines

@@ -39,7 +39,9 @@ of mass in a 28×28 field) after finding the ink in a real photo or scan:
    structures (tilt searched in ±2.5°) that cover 35 % of the image width or
    height and repeat at a regular spacing (or run across 75 % of the image and
    past the rest of the ink on both sides) are erased, except where a stroke of
-   the digit crosses them or lies on them with a heavier pen.
+   the digit crosses them or lies on them with a heavier pen.  Lines hidden
+   in a shadow (the ink mask covers it whole) are found on the others'
+   spacing by their ridge in the ink strength and erased to the shadow's level.
 6. **Ink and blank test**: a threshold from the noise level (median absolute
    deviation) and the strokes' own strength (local contrast), so small and
    faint digits are found; :class:`BlankImageError` when the largest ink blob

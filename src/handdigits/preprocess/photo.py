@@ -16,7 +16,7 @@ from .filters import _bbox, _grow, _rank, _spread
 from .framing import MNIST_SIZE, _to_box, stroke_width
 from .ink import _ink_strength, _paper_side, _paper_stats, _tight_crop
 from .polarity import _border_values, paper_polarity
-from .rulings import RULING_MIN_SIDE, _line_pixels, _rulings
+from .rulings import RULING_MIN_SIDE, _erased, _rulings
 from .tracing import Trace
 
 TINY = 24  # images with a longer side below this take the grey-level path (no threshold)
@@ -209,8 +209,9 @@ def _erase_rulings(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, 
     lines = _rulings(loose, 0.35, s) if loose.any() and max(h, w) >= RULING_MIN_SIDE else []
     if not lines:
         return s, np.zeros((h, w), bool), (med, sd)
-    rulings = _line_pixels(loose, lines, s)
+    rulings, fill = _erased(loose, lines, s)
     s = np.where(_grow(rulings) & ~(loose & ~rulings), med, s)
+    s = np.where(np.isnan(fill), s, fill)  # lines through a shadow: the shadow's strength
     return s, rulings, _paper_stats(s)
 
 

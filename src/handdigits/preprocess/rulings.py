@@ -12,6 +12,7 @@ _ON_PERIOD = 0.15  # a line lies on the period when within this fraction of the 
 _LINE_CORE = 0.9  # a line's strength is this quantile of its pixels' (its core, not its faint edges)
 _NEAR_SPAN = 0.25  # a line's own strength near a pixel: over stretches this fraction of the image long ...
 _NEAR_FACTOR = 1.4  # ... and a stroke lying along it is kept when this much stronger than that
+_HIDDEN_RIDGE = 0.3  # a line hidden in a shadow stands this fraction of the lines' core strength above its sides
 
 
 def find_rulings(mask: np.ndarray, *, min_cover: float = 0.35) -> np.ndarray:
@@ -61,6 +62,9 @@ def _rulings(mask: np.ndarray, min_cover: float, strength: np.ndarray) -> list[d
         on_period = _on_period([0.5 * (b["bins"][0] + b["bins"][1]) for b in bands[axis]])
         if not cols.size and not on_period.any():
             continue  # the candidate lines are all the ink there is: they are the digit
+        if on_period.any():
+            accepted += _hidden_lines(mask, strength, [b for b, p in zip(bands[axis], on_period) if p], axis,
+                                      min_cover)
         for band, periodic in zip(bands[axis], on_period):
             left = band["x0"] < lo - margin
             right = band["x1"] > hi + margin
@@ -86,6 +90,65 @@ def _period(centres) -> tuple[float, float] | None:
     if d <= 0:
         return None
     return d, float(np.angle(np.exp(2j * np.pi * c / d).sum()))  # circular mean of the positions modulo d
+
+
+def _hidden_lines(mask: np.ndarray, strength: np.ndarray, periodic: list[dict], axis: int,
+                  min_cover: float) -> list[dict]:
+    """Lines of the period that the mask does not show: printed lines inside a shadow, found by their ridge.
+
+    Where a shadow darkens the page, the loose mask covers the shadow whole
+    and the lines in it do not stand out of the mask's profile.  In the
+    strength they still do: each is brighter than the strength
+    ``_across_gap`` pixels away on both sides (:func:`_ridge`), which are in
+    the mask.  Every position of the periodic lines' spacing that holds no
+    band is searched: a bin pair of the lines' tilt whose ridge pixels (over
+    ``_HIDDEN_RIDGE`` of the lines' core strength, both sides in the mask)
+    cover ``min_cover`` of the image becomes a line, its area those ridge
+    pixels.  (Without the mask on both sides, the faint lines of a page that
+    the mask shows in pieces were found too, and erasing them lowered the
+    noise estimate: remnants of other lines joined the digit.)
+    """
+    s, m = (strength, mask) if axis == 0 else (strength.T, mask.T)
+    h, w = s.shape
+    centres = np.array([0.5 * (b["bins"][0] + b["bins"][1]) for b in periodic])
+    d, phase = _period(centres) or (0.0, 0.0)
+    if d <= 0:
+        return []
+    half = 0.5 * float(np.median([b["bins"][1] - b["bins"][0] for b in periodic]))
+    t = periodic[0]["tilt"]
+    off = int(np.ceil(abs(t) * w)) + 1
+    ys, xs = np.indices((h, w))
+    bins = (np.rint(ys - t * xs) + off).astype(np.int64)
+    level = float(np.median([np.quantile(s[b["area"] if axis == 0 else b["area"].T], _LINE_CORE) for b in periodic]))
+    k = _across_gap(periodic)
+    ridge = (_ridge(s, k)[0] > _HIDDEN_RIDGE * level) & (_ridge(m.astype(np.int8), k)[1] > 0)
+    counts = np.bincount(bins[ridge], minlength=h + 2 * off)
+    pair = counts + np.concatenate([counts[1:], [0]])
+    first = phase / (2 * np.pi) * d
+    out = []
+    for c in np.arange(first + np.floor((bins.min() - first) / d) * d, bins.max() + 1, d):
+        if np.any(np.abs(centres - c) < _ON_PERIOD * d):
+            continue  # a line the mask shows
+        lo, hi = max(int(np.floor(c - half)), 0), min(int(np.ceil(c + half)), counts.size - 1)
+        if lo >= hi or pair[lo:hi].max() < min_cover * w:
+            continue
+        sel = ridge & (bins >= lo) & (bins < hi + 1)
+        area = sel if axis == 0 else sel.T
+        x0, x1 = _longest_run(np.nonzero(sel)[1], w, gap=max(2, int(0.03 * w)))
+        out.append({"tilt": t, "bins": (lo, hi + 1), "area": area, "x0": x0, "x1": x1, "axis": axis})
+    return out
+
+
+def _across_gap(lines: list[dict]) -> int:
+    """How far across parallel lines :func:`_ridge` looks: just past the median band's half width."""
+    return int(np.median([ln["bins"][1] - ln["bins"][0] for ln in lines])) // 2 + 1
+
+
+def _ridge(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """How far each pixel stands above both pixels ``k`` rows away, and the lower of those two (its surroundings)."""
+    padded = np.pad(s, ((k, k), (0, 0)), mode="edge")
+    above, below = padded[: -2 * k], padded[2 * k :]
+    return s - np.maximum(above, below), np.minimum(above, below)
 
 
 def _near_period(centres, d: float, phase: float) -> np.ndarray:
@@ -181,7 +244,12 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
 
 
 def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> np.ndarray:
-    """The pixels of accepted lines to erase.
+    """The pixels of accepted lines to erase (the first of :func:`_erased`'s answers)."""
+    return _erased(mask, lines, strength)[0]
+
+
+def _erased(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels of accepted lines to erase, and what strength each takes (NaN: the paper's).
 
     A pixel of a line's band is erased when its run across the line is no
     longer than twice the lines' typical run (+1 px) and it is not much darker than
@@ -196,8 +264,17 @@ def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> n
     pencil's stroke lying along it there, the top of a 9's loop, was erased):
     a stroke of the digit crossing the line, or lying along it with a heavier
     pen, is kept.  Grid crossings (in a band of each orientation) are erased.
+    These take the paper's strength.
+
+    A line through a shadow runs inside the mask, so its runs are long.  Its
+    pixels off the crossing lines whose both sides (``_across_gap`` px away) are in the mask are
+    erased when they stand above both sides by over ``_HIDDEN_RIDGE`` and
+    under 1.8 × the lines' core strength (:func:`_ridge`; a stroke crossing
+    the line is as strong beside the line as on it), and they take the lower
+    side's strength: the shadow goes on, without the line.
     """
     out = np.zeros_like(mask)
+    fill = np.full(mask.shape, np.nan, np.float32)
     areas = {0: np.zeros_like(mask), 1: np.zeros_like(mask)}
     for ln in lines:
         areas[ln["axis"]] |= ln["area"]
@@ -209,12 +286,20 @@ def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> n
             continue
         run = runs[axis]
         typical = float(np.median(run[area]))  # the printed lines' thickness and strength, over all of them
-        level = float(np.median([np.quantile(strength[ln["area"]], _LINE_CORE)
-                                 for ln in lines if ln["axis"] == axis and ln["area"].any()]))
+        own = [ln for ln in lines if ln["axis"] == axis]
+        level = float(np.median([np.quantile(strength[ln["area"]], _LINE_CORE) for ln in own if ln["area"].any()]))
         weak = (strength < 1.8 * level) & (strength < _NEAR_FACTOR * _near_core(strength, lines, axis))
-        out |= area & (run <= 2 * typical + 1) & weak
+        short = run <= 2 * typical + 1
+        out |= area & short & weak
         faint &= weak
-    return out | (areas[0] & areas[1] & faint)
+        k = _across_gap(own)
+        o = (lambda a: a) if axis == 0 else np.transpose
+        height, side = (o(a) for a in _ridge(o(strength), k))
+        walled = o(_ridge(o(mask).astype(np.int8), k)[1]) > 0  # both sides in the mask
+        shaded = area & ~areas[1 - axis] & ~short & walled & (height > _HIDDEN_RIDGE * level) & (height < 1.8 * level)
+        out |= shaded
+        fill[shaded] = side[shaded]
+    return out | (areas[0] & areas[1] & faint), fill
 
 
 def _near_core(strength: np.ndarray, lines: list[dict], axis: int) -> np.ndarray:
