@@ -561,3 +561,43 @@ def test_reframe_clips_a_left_heavy_wide_digit_inside_the_frame():
     cols = np.nonzero(out.max(axis=0) > 12)[0]
     # centring the mass would start the box at column 11 and cut its right end off: it is clipped to end at 27
     assert cols.min() == 8 and cols.max() == 27
+
+
+
+@pytest.mark.parametrize("cols, joins", [
+    ((85, 116), True),    # above the digit, within its columns
+    ((105, 136), True),   # half of its width within them
+    ((110, 141), False),  # less than half
+    ((130, 161), False),  # beside them
+    ((50, 151), False),   # within them but wider than the digit
+])
+def test_parts_drawn_apart_join_the_digit_only_in_line_with_it(cols, joins):
+    """``_keep_components``: a neighbour joins the largest blob within a quarter of its size; with ``far``,
+    also further away when it lies above or below it with half its width within the digit's columns, has
+    10 % of the largest blob's pixels and is no larger than the digit (a 5's top bar drawn apart)."""
+    from handdigits.preprocess.components import _keep_components
+
+    m = np.zeros((200, 200), bool)
+    m[80:141, 80:121] = True
+    m[82:139, 82:119] = False  # the body: a ring 61 x 41 (size 61), 2 px thick
+    body = int(m.sum())
+    m[57:59, cols[0]:cols[1]] = True  # a bar 22 rows above it: 0.36 of its size
+    bar = int(m.sum()) - body
+    assert _keep_components(m)[0].sum() == body  # a quarter of the size: too far
+    kept, extent = _keep_components(m, 0.6)
+    assert kept.sum() == (body + bar if joins else body)
+    assert extent == 61  # the largest blob's own, as the blank tests take it
+    assert _keep_components(m, 0.3)[0].sum() == body  # beyond ``far`` x the size
+
+
+def test_a_speck_drawn_apart_does_not_join_the_digit():
+    from handdigits.preprocess.components import _keep_components
+
+    m = np.zeros((200, 200), bool)
+    m[80:141, 80:121] = True
+    m[82:139, 82:119] = False
+    body = int(m.sum())
+    m[57:60, 95:100] = True  # 15 px above it: under 10 % of the body's pixels
+    assert _keep_components(m, 0.6)[0].sum() == body
+    m[57:60, 95:105] = True  # 30 px: 7 %, still under
+    assert body * 0.1 > 30 and _keep_components(m, 0.6)[0].sum() == body

@@ -52,7 +52,9 @@ of mass in a 28×28 field) after finding the ink in a real photo or scan:
    piece of a ruling line) or a thin upright stroke leaning on one side of the
    frame (a grid line the frame cuts).
 7. **Components**: 8-connected components; the largest is kept with every
-   sizeable component near it.
+   sizeable component near it.  After the blank tests, parts drawn apart from
+   it (a 5's top bar) join it up to 0.6 of its size away when they lie in
+   line with it and are no larger than it.
 8. **Stroke width** (:func:`stroke_width`): strokes that would come out thinner
    or much thicker than MNIST's are dilated or eroded towards MNIST's.
 9. **Crop, resize, centre** with Lanczos anti-aliasing, centre of mass at (14, 14).

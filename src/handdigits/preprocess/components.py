@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 _LABEL_MAX = 128  # longer side of the mask used for connected components
+_DETACHED_AREA = 0.1  # a part drawn apart from the digit has at least this share of its largest blob's pixels
 
 
 def _block_any(mask: np.ndarray, g: int) -> np.ndarray:
@@ -46,8 +47,17 @@ def _label(mask: np.ndarray) -> np.ndarray:
     return lab
 
 
-def _keep_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """Mask of the digit's components (largest + sizeable neighbours) and the largest's extent."""
+def _keep_components(mask: np.ndarray, far: float = 0.0) -> tuple[np.ndarray, int]:
+    """Mask of the digit's components (largest + sizeable neighbours) and the largest's extent.
+
+    A neighbour joins when it has 5 % of the largest one's pixels and lies
+    within a quarter of the digit's size (its box so far) of it.  With
+    ``far`` > 0, a neighbour with ``_DETACHED_AREA`` of the pixels also joins
+    within ``far`` × the size when it lies above or below the digit (or beside
+    it) with half of its own width (height) within the digit's columns (rows)
+    and is no larger than the digit: a 5's top bar drawn apart, a 2's base
+    cut off by a shadow's edge.
+    """
     lab = _label(mask)
     ids, areas = np.unique(lab[lab >= 0], return_counts=True)
     order = np.argsort(-areas)[:64]
@@ -69,7 +79,8 @@ def _keep_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
                 continue
             by0, bx0, by1, bx1 = boxes[j]
             gap = max(by0 - y1, y0 - by1, bx0 - x1, x0 - bx1, 0)
-            if gap <= 0.25 * size:
+            if gap <= 0.25 * size or (far > 0 and gap <= far * size and areas[j] >= _DETACHED_AREA * areas[0]
+                                      and _in_line(boxes[j], (y0, x0, y1, x1), size)):
                 keep.append(ids[j])
                 pending.remove(j)
                 y0, x0, y1, x1 = min(y0, by0), min(x0, bx0), max(y1, by1), max(x1, bx1)
@@ -77,18 +88,30 @@ def _keep_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return np.isin(lab, keep), largest_extent
 
 
+def _in_line(part: tuple, digit: tuple, size: int) -> bool:
+    """Whether box ``part`` (y0, x0, y1, x1) lies above or below box ``digit`` with half its width in the
+    digit's columns (beside it: half its height in its rows), and is no larger than ``size``."""
+    (py0, px0, py1, px1), (y0, x0, y1, x1) = part, digit
+    if max(py0 - y1, y0 - py1) > 0:  # above or below
+        a0, a1, b0, b1 = px0, px1, x0, x1
+    else:
+        a0, a1, b0, b1 = py0, py1, y0, y1
+    return min(a1, b1) - max(a0, b0) + 1 >= 0.5 * (a1 - a0 + 1) and a1 - a0 + 1 <= size
+
+
 def _label_scale(shape) -> int:
     """The block size that brings an image of ``shape`` to at most ``_LABEL_MAX`` px a side for labelling."""
     return int(np.ceil(max(shape) / _LABEL_MAX))
 
 
-def _digit_blob(mask: np.ndarray) -> tuple[np.ndarray, int]:
+def _digit_blob(mask: np.ndarray, far: float = 0.0) -> tuple[np.ndarray, int]:
     """The largest component of a mask with its sizeable neighbours, and the largest one's extent in pixels.
 
-    Components are found on the mask reduced to at most ``_LABEL_MAX`` px (block "any").
+    Components are found on the mask reduced to at most ``_LABEL_MAX`` px (block "any").  ``far``: see
+    :func:`_keep_components`.
     """
     g = _label_scale(mask.shape)
-    kept, extent = _keep_components(_block_any(mask, g))
+    kept, extent = _keep_components(_block_any(mask, g), far)
     return _block_expand(kept, g, mask.shape) & mask, extent * g
 
 

@@ -35,6 +35,7 @@ _SHADOW_MIN_SIDE = 128  # ... in photos of a page (both sides this long at the w
 _WEAK = 0.5  # fainter ink connected to the digit is kept down to this fraction of the threshold's height ...
 _GROW_PIXELS, _GROW_BOX = 2.0, 2.5  # ... unless it adds over 2x the pixels or 2.5x the box (a shadow, a line)
 _CLEAR_CONTRAST, _CLEAR_FACTOR = 0.3, 3.0  # a refused page may still hold strokes this strong, or 3x the refused ink
+_DETACHED_GAP = 0.6  # after the tests, parts of the digit drawn apart join it this far away (x its size)
 
 
 def _run(a: np.ndarray, *, keep: bool) -> Trace:
@@ -85,8 +86,9 @@ def _run(a: np.ndarray, *, keep: bool) -> Trace:
     if _edge_stroke(box, h, w):
         return fail(f"the only ink is a thin stroke along the image's edge ({x1 - x0}x{y1 - y0} px):"
                     " a printed line cut by the frame", fg, rulings)
-    grown = _with_faint_parts(s, kept, med, sd, t)
-    if grown is not kept:  # the box again only when faint parts were added
+    whole = _digit_blob(s > t, _DETACHED_GAP)[0]  # with parts drawn apart from it (the tests judged the rest)
+    grown = _with_faint_parts(s, whole, med, sd, t)
+    if grown is not whole or (whole != kept).any():  # the box again only when parts were added
         kept, region = grown, _rank(grown.astype(np.float32), 5, np.max) > 0
         x0, y0, x1, y1 = box = _bbox((grey > 0) & region)
     v = grey * region
