@@ -15,7 +15,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
@@ -71,6 +71,35 @@ def test_thin_pen_on_transparent_canvas():
     alpha = np.rint(255 * render.place(glyph("7", 300, 3), (800, 800), 200, 250)).astype(np.uint8)
     rgba = np.dstack([np.zeros_like(alpha)] * 3 + [alpha])  # black ink, transparent elsewhere
     assert corr(to_mnist(rgba), reference("7")) > 0.8
+
+
+@pytest.mark.parametrize("canvas", ["white", "black", "transparent"])
+def test_a_one_px_one_on_a_big_canvas(canvas):
+    """A "1" drawn with a 1-px pen, 160 px tall on an 800x600 canvas: 0.1 % of the working image's pixels,
+    under the 0.2 % quantiles that judged the polarity.  Both were the paper's level, the tie made the ink
+    light, and the image was refused as blank ("no pixel stands out")."""
+    one = np.zeros((600, 800), np.uint8)
+    one[40:200, 500] = 255
+    image = {"white": 255 - one, "black": one,
+             "transparent": np.dstack([np.zeros_like(one)] * 3 + [one])}[canvas]  # black ink, alpha elsewhere 0
+    t = trace(image)
+    assert t.error is None and t.inverted is (canvas != "black")
+    ink = t.output > 64
+    assert ink.any(1).sum() >= 19 and ink.any(0).sum() <= 3  # one upright stroke, 20 px tall as MNIST frames it
+
+
+@given(length=st.integers(30, 200), paper=st.floats(0.0, 1.0), contrast=st.floats(0.2, 1.0),
+       dark=st.booleans(), x=st.integers(0, 799))
+@settings(max_examples=40, deadline=None)
+def test_polarity_of_the_sparsest_stroke(length, paper, contrast, dark, x):
+    """However sparse, a stroke on a flat canvas is on the side of the paper where it lies."""
+    ink = paper - contrast if dark else paper + contrast
+    if not 0.0 <= ink <= 1.0:  # no room on that side of the paper: the other side
+        ink, dark = (paper + contrast if dark else paper - contrast), not dark
+    assume(0.0 <= ink <= 1.0)
+    page = np.full((600, 800), paper, np.float32)
+    page[100 : 100 + length, x] = ink
+    assert paper_polarity(page) == (pytest.approx(paper), dark)
 
 
 # ----------------------------------------------------------------------------- family 1: ruled and squared paper

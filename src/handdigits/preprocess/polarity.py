@@ -8,6 +8,7 @@ from .filters import _rank, _resize, _spread
 
 _SURE = 0.5  # the border's polarity is trusted when one side's extreme is this much farther (relative)
 _FAINT_STROKE = 0.03  # the full-resolution top-hat needs strokes this strong (the thumbnail's: 0.05)
+_FLAT = 1e-3  # extremes closer than this to each other: the image is flat but for its sparsest pixels
 
 
 def _border_values(g: np.ndarray) -> np.ndarray:
@@ -32,7 +33,9 @@ def paper_polarity(lum: np.ndarray) -> tuple[float, bool]:
     rarely the corners.  Uneven light and shadows, as a plane
     fitted robustly to the border, are taken out; the ink then lies on the side
     where the image's extremes (0.2nd / 99.8th percentiles, so even a thin
-    pen's sparse ink counts) are farther from the paper.  When that is a close
+    pen's sparse ink counts; the minimum and maximum when those two are equal:
+    a 1-px "1" on an 800×600 canvas is 0.1 % of the pixels, and a tie made it
+    light ink, refused as blank) are farther from the paper.  When that is a close
     call both after and before the plane is taken out (a soft shadow over part
     of the border, with room for ink on both sides of the paper), thin
     structures decide (:func:`_stroke_polarity`).
@@ -45,6 +48,8 @@ def paper_polarity(lum: np.ndarray) -> tuple[float, bool]:
     paper = float(np.median(_border_values(lum)))
     flat = lum - _border_surface(lum) + paper  # uneven light and shadows, as seen on the border, removed
     lo, hi = np.quantile(flat, (0.002, 0.998))
+    if hi - lo < _FLAT:  # under 0.2 % of the pixels are ink (a thin "1" on a big canvas): the extremes decide
+        lo, hi = flat.min(), flat.max()
     dark, light = paper - float(lo), float(hi) - paper
     if _close(dark, light) and _close(*_room(lum, paper)):  # a close call (a shadow across the border): ask the strokes
         strokes = _stroke_polarity(lum)
