@@ -267,11 +267,12 @@ def _erased(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> tuple[
     These take the paper's strength.
 
     A line through a shadow runs inside the mask, so its runs are long.  Its
-    pixels off the crossing lines whose both sides (``_across_gap`` px away) are in the mask are
-    erased when they stand above both sides by over ``_HIDDEN_RIDGE`` and
-    under 1.8 × the lines' core strength (:func:`_ridge`; a stroke crossing
-    the line is as strong beside the line as on it), and they take the lower
-    side's strength: the shadow goes on, without the line.
+    pixels off the crossing lines whose both sides (``_across_gap`` px away)
+    are in the mask are erased when they stand above both sides by over
+    ``_HIDDEN_RIDGE`` and under 1.8 × the lines' core strength
+    (:func:`_ridge`; a stroke crossing the line is as strong beside the line
+    as on it), and they take the lower side's strength: the shadow goes on,
+    without the line.
     """
     out = np.zeros_like(mask)
     fill = np.full(mask.shape, np.nan, np.float32)
