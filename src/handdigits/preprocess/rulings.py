@@ -116,26 +116,27 @@ def _hidden_lines(mask: np.ndarray, strength: np.ndarray, periodic: list[dict], 
         return []
     half = 0.5 * float(np.median([b["bins"][1] - b["bins"][0] for b in periodic]))
     t = periodic[0]["tilt"]
-    off = int(np.ceil(abs(t) * w)) + 1
-    ys, xs = np.indices((h, w))
-    bins = (np.rint(ys - t * xs) + off).astype(np.int64)
+    off = int(np.ceil(abs(t) * w)) + 1  # as best_tilt bins the mask's pixels
     level = float(np.median([np.quantile(s[b["area"] if axis == 0 else b["area"].T], _LINE_CORE) for b in periodic]))
     k = _across_gap(periodic)
-    ridge = (_ridge(s, k)[0] > _HIDDEN_RIDGE * level) & (_ridge(m.astype(np.int8), k)[1] > 0)
-    counts = np.bincount(bins[ridge], minlength=h + 2 * off)
+    ys, xs = np.nonzero((_ridge(s, k)[0] > _HIDDEN_RIDGE * level) & (_ridge(m.astype(np.int8), k)[1] > 0))
+    bins = np.rint(ys - t * xs).astype(np.int64) + off
+    counts = np.bincount(bins, minlength=h + 2 * off)
     pair = counts + np.concatenate([counts[1:], [0]])
     first = phase / (2 * np.pi) * d
     out = []
-    for c in np.arange(first + np.floor((bins.min() - first) / d) * d, bins.max() + 1, d):
+    for c in np.arange(first - np.ceil(first / d) * d, counts.size, d):
         if np.any(np.abs(centres - c) < _ON_PERIOD * d):
             continue  # a line the mask shows
         lo, hi = max(int(np.floor(c - half)), 0), min(int(np.ceil(c + half)), counts.size - 1)
         if lo >= hi or pair[lo:hi].max() < min_cover * w:
             continue
-        sel = ridge & (bins >= lo) & (bins < hi + 1)
-        area = sel if axis == 0 else sel.T
-        x0, x1 = _longest_run(np.nonzero(sel)[1], w, gap=max(2, int(0.03 * w)))
-        out.append({"tilt": t, "bins": (lo, hi + 1), "area": area, "x0": x0, "x1": x1, "axis": axis})
+        sel = (bins >= lo) & (bins <= hi)
+        area = np.zeros((h, w), bool)
+        area[ys[sel], xs[sel]] = True
+        x0, x1 = _longest_run(xs[sel], w, gap=max(2, int(0.03 * w)))
+        out.append({"tilt": t, "bins": (lo, hi + 1), "area": area if axis == 0 else area.T, "x0": x0, "x1": x1,
+                    "axis": axis})
     return out
 
 
@@ -244,11 +245,12 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
 
 
 def _line_pixels(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> np.ndarray:
-    """The pixels of accepted lines to erase (the first of :func:`_erased`'s answers)."""
-    return _erased(mask, lines, strength)[0]
+    """The pixels of accepted lines to erase, but for lines' pixels inside a shadow (see :func:`_erased`)."""
+    return _erased(mask, lines, strength, shaded=False)[0]
 
 
-def _erased(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _erased(mask: np.ndarray, lines: list[dict], strength: np.ndarray,
+            shaded: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The pixels of accepted lines to erase, and what strength each takes (NaN: the paper's).
 
     A pixel of a line's band is erased when its run across the line is no
@@ -272,7 +274,9 @@ def _erased(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> tuple[
     ``_HIDDEN_RIDGE`` and under 1.8 × the lines' core strength
     (:func:`_ridge`; a stroke crossing the line is as strong beside the line
     as on it), and they take the lower side's strength: the shadow goes on,
-    without the line.
+    without the line.  Only with ``shaded``; :func:`_line_pixels` leaves them
+    out: :func:`find_rulings` works on a mask, where no shadow shows, and
+    :func:`_rulings` only needs the digit's blob.
     """
     out = np.zeros_like(mask)
     fill = np.full(mask.shape, np.nan, np.float32)
@@ -293,13 +297,15 @@ def _erased(mask: np.ndarray, lines: list[dict], strength: np.ndarray) -> tuple[
         short = run <= 2 * typical + 1
         out |= area & short & weak
         faint &= weak
+        if not shaded:
+            continue
         k = _across_gap(own)
         o = (lambda a: a) if axis == 0 else np.transpose
         height, side = (o(a) for a in _ridge(o(strength), k))
         walled = o(_ridge(o(mask).astype(np.int8), k)[1]) > 0  # both sides in the mask
-        shaded = area & ~areas[1 - axis] & ~short & walled & (height > _HIDDEN_RIDGE * level) & (height < 1.8 * level)
-        out |= shaded
-        fill[shaded] = side[shaded]
+        inside = area & ~areas[1 - axis] & ~short & walled & (height > _HIDDEN_RIDGE * level) & (height < 1.8 * level)
+        out |= inside
+        fill[inside] = side[inside]
     return out | (areas[0] & areas[1] & faint), fill
 
 
