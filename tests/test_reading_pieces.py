@@ -961,3 +961,24 @@ def test_line_ink_threshold_halfway_from_the_line_core_to_the_ink_or_none():
     assert ink._line_ink_threshold(s, rulings, loose, 0.01) == pytest.approx(0.5 * (0.22 + 0.9))
     assert ink._line_ink_threshold(s, rulings, loose, 0.2) == np.inf  # 0.68 apart < 4 x noise
     assert ink._line_ink_threshold(s, rulings, rulings, 0.01) == np.inf  # no ink off the lines
+
+
+def test_a_soft_edged_wedge_at_the_frame_is_no_writing():
+    """A shadow's wedge at the frame's corner, filled under the 45 % of a border blob (its edge curves), rises
+    slowly from the paper; a stroke rises within a pixel.  With the ink strength, the wedge is no writing and
+    the stroke is; without it, both count as writing."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    v = np.zeros((h, w), np.float32)
+    depth = (xx - 120) - 80 * np.sqrt(yy / 100)  # inside the wedge where positive: a third of its box
+    v[depth > 0] = np.clip(depth[depth > 0] / 60.0, 0.0, 0.5)  # a slow rise to 0.5
+    v[30:90, 40:44] = 1.0  # a pen's stroke
+    fg = v > 0.02
+    c = line._boxes(*line.components(fg))
+    labels = line.components(fg)[0]
+    soft = line._not_writing(c, h, w, v)
+    assert soft[labels[5, 190]] and not soft[labels[60, 41]]
+    assert not line._not_writing(c, h, w)[labels[5, 190]]  # filled under 45 %: not a border blob by itself
+    v[depth > 0] = 0.5  # the same wedge with a hard edge is not soft
+    c = line._boxes(*line.components(v > 0.02))
+    assert not line._not_writing(c, h, w, v)[line.components(v > 0.02)[0][5, 190]]

@@ -40,7 +40,8 @@ from .synthetic import NOT_A_DIGIT, _Progress, write_npz
 #: the real-world conditions :func:`render_photos` cycles through (item i gets KINDS[i % 9])
 KINDS = ("notebook", "canvas", "small-faint", "colour", "tight-crop", "shadow", "grey16", "grey8", "plain-photo")
 VERSION = "3"  # bumped whenever a given seed's output changes (2: colour distance in the ink strength only where
-# needed; 3: lines hidden in a shadow erased, parts of a digit drawn apart kept: render_photos)
+# needed; 3: lines hidden in a shadow erased, parts of a digit drawn apart kept, the sparsest strokes' polarity:
+# render_photos; shadow wedges at the frame dropped by the reader: number_candidates)
 _CHUNK = 64  # renders converted together (a 12 MP canvas is 36 MB as RGB)
 
 

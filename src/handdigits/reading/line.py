@@ -9,6 +9,7 @@ import numpy as np
 from .. import preprocess as _pre
 
 _SPECK = 0.2  # components shorter than this share of the line height (and small) are noise
+_SOFT_EDGE = 0.22  # a blob at the frame whose edge rises under this share of its level per px is a shadow
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
@@ -102,16 +103,51 @@ def _boxes(labels: np.ndarray, n: int) -> _Components:
     return _Components(labels, n, yy, xx, lab, area, y0, y1, x0, x1)
 
 
-def _not_writing(c: _Components, h: int, w: int) -> np.ndarray:
-    """Components that are no writing: blobs over most of the image (a shadow's edge, a table edge), line ends."""
+def _not_writing(c: _Components, h: int, w: int, v: np.ndarray | None = None) -> np.ndarray:
+    """Components that are no writing: blobs over most of the image (a shadow's edge, a table edge), line ends.
+
+    With the ink strength ``v``, also blobs at the frame with soft edges (:func:`_soft_edged`).
+    """
     fill = c.area / np.maximum(c.wds * c.hts, 1)
     touches = (c.x0 == 0) | (c.y0 == 0) | (c.x1 == w) | (c.y1 == h)
     blob = (c.wds * c.hts > 0.5 * h * w) & (fill > 0.1) | touches & (fill > 0.45) & (c.area > 0.002 * h * w)
     blob |= ((c.x0 == 0) | (c.x1 == w)) & (c.wds <= 3) | ((c.y0 == 0) | (c.y1 == h)) & (c.hts <= 3)
+    if v is not None:
+        blob |= _soft_edged(c, v, touches & (c.area > 0.002 * h * w) & ~blob)
     return blob
 
 
-def _line(c: _Components, f: int, input_shape) -> tuple[np.ndarray, float, float]:
+def _soft_edged(c: _Components, v: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Which ``candidates`` have soft edges: a shadow's wedge at the frame, not a stroke.
+
+    A pen's stroke rises from the paper to its level within a pixel or two;
+    a shadow's edge rises slowly.  A component is soft when the median
+    gradient of ``v`` over its edge pixels is under ``_SOFT_EDGE`` of its
+    median level.  The grid erased inside a shadow leaves its wedge, filled
+    under the 45 % that marks a border blob, as ink at the frame's corner: "7632"
+    was read "763217".
+    """
+    out = np.zeros(c.n, bool)
+    ids = np.flatnonzero(candidates)
+    if ids.size == 0:
+        return out
+    ink = c.labels >= 0
+    inner = ink.copy()
+    inner[1:] &= ink[:-1]
+    inner[:-1] &= ink[1:]
+    inner[:, 1:] &= ink[:, :-1]
+    inner[:, :-1] &= ink[:, 1:]
+    gy, gx = np.gradient(v)
+    slope = np.hypot(gx, gy)
+    for i in ids:
+        m = c.labels == i
+        edge = m & ~inner
+        if edge.any():
+            out[i] = float(np.median(slope[edge])) < _SOFT_EDGE * max(float(np.median(v[m])), 1e-6)
+    return out
+
+
+def _line(c: _Components, f: int, input_shape, v: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
     """The components of the line of digits: ``(ids, H, yc)``.
 
     ``H`` is the line height (median height of the components at least half as
@@ -119,7 +155,7 @@ def _line(c: _Components, f: int, input_shape) -> tuple[np.ndarray, float, float
     :class:`handdigits.preprocess.BlankImageError` when nothing digit-sized is left.
     """
     h, w = c.labels.shape
-    area = np.where(_not_writing(c, h, w), 0, c.area)
+    area = np.where(_not_writing(c, h, w, v), 0, c.area)
     if not area.any():
         raise _blank("only shadows and edges")
     hts, wds = c.hts, c.wds

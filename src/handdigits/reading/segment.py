@@ -89,7 +89,7 @@ def _segment(a: np.ndarray, *, with_pairs: bool = True) -> _Plan:
 def _segment_ink(a: np.ndarray, v: np.ndarray, fg: np.ndarray, f: int, with_pairs: bool) -> _Plan:
     """:func:`_segment` with the ink found."""
     c = _boxes(*components(fg))  # _ink raises when fg holds no ink
-    ids, H, yc = _line(c, f, a.shape)
+    ids, H, yc = _line(c, f, a.shape, v)
     owner, whole = _attach_fragments(c, ids, H)
     atoms = _atoms(c, ids, owner, whole, H, yc)
     gap, is_cut = _separators(atoms, H)
