@@ -153,6 +153,7 @@ def _line(c: _Components, f: int, input_shape, v: np.ndarray | None = None) -> t
     ``H`` is the line height (median height of the components at least half as
     tall as the tallest sizeable one), ``yc`` the line's centre row.  Raises
     :class:`handdigits.preprocess.BlankImageError` when nothing digit-sized is left.
+    ``v``: the ink strength, so that soft-edged blobs at the frame are left out (:func:`_not_writing`).
     """
     h, w = c.labels.shape
     area = np.where(_not_writing(c, h, w, v), 0, c.area)
