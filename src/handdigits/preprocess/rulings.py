@@ -108,18 +108,18 @@ def _hidden_lines(mask: np.ndarray, strength: np.ndarray, periodic: list[dict], 
     the mask shows in pieces were found too, and erasing them lowered the
     noise estimate: remnants of other lines joined the digit.)
     """
-    s, m = (strength, mask) if axis == 0 else (strength.T, mask.T)
-    h, w = s.shape
     centres = np.array([0.5 * (b["bins"][0] + b["bins"][1]) for b in periodic])
-    d, phase = _period(centres) or (0.0, 0.0)
-    if d <= 0:
+    period = _period(centres)
+    if period is None:
         return []
+    d, phase = period
+    height, _, walled = _across(strength, mask, _across_gap(periodic), axis)
+    ridge = (height > _HIDDEN_RIDGE * _core_level(strength, periodic)) & walled
+    ys, xs = np.nonzero(ridge if axis == 0 else ridge.T)  # rows run along the lines
+    h, w = ridge.shape if axis == 0 else ridge.shape[::-1]
     half = 0.5 * float(np.median([b["bins"][1] - b["bins"][0] for b in periodic]))
     t = periodic[0]["tilt"]
     off = int(np.ceil(abs(t) * w)) + 1  # as best_tilt bins the mask's pixels
-    level = float(np.median([np.quantile(s[b["area"] if axis == 0 else b["area"].T], _LINE_CORE) for b in periodic]))
-    k = _across_gap(periodic)
-    ys, xs = np.nonzero((_ridge(s, k)[0] > _HIDDEN_RIDGE * level) & (_ridge(m.astype(np.int8), k)[1] > 0))
     bins = np.rint(ys - t * xs).astype(np.int64) + off
     counts = np.bincount(bins, minlength=h + 2 * off)
     pair = counts + np.concatenate([counts[1:], [0]])
@@ -143,6 +143,19 @@ def _hidden_lines(mask: np.ndarray, strength: np.ndarray, periodic: list[dict], 
 def _across_gap(lines: list[dict]) -> int:
     """How far across parallel lines :func:`_ridge` looks: just past the median band's half width."""
     return int(np.median([ln["bins"][1] - ln["bins"][0] for ln in lines])) // 2 + 1
+
+
+def _core_level(strength: np.ndarray, lines: list[dict]) -> float:
+    """The lines' core strength: each line's ``_LINE_CORE`` quantile over its area, the median over the lines."""
+    return float(np.median([np.quantile(strength[ln["area"]], _LINE_CORE) for ln in lines if ln["area"].any()]))
+
+
+def _across(strength: np.ndarray, mask: np.ndarray, k: int, axis: int) -> tuple[np.ndarray, ...]:
+    """Across lines along ``axis`` (rows for 0, columns for 1): :func:`_ridge`'s height and side of
+    ``strength``, and whether both pixels ``k`` away are in ``mask``; in the input's orientation."""
+    o = (lambda a: a) if axis == 0 else np.transpose
+    height, side = (o(a) for a in _ridge(o(strength), k))
+    return height, side, o(_ridge(o(mask).astype(np.int8), k)[1]) > 0
 
 
 def _ridge(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -292,17 +305,14 @@ def _erased(mask: np.ndarray, lines: list[dict], strength: np.ndarray,
         run = runs[axis]
         typical = float(np.median(run[area]))  # the printed lines' thickness and strength, over all of them
         own = [ln for ln in lines if ln["axis"] == axis]
-        level = float(np.median([np.quantile(strength[ln["area"]], _LINE_CORE) for ln in own if ln["area"].any()]))
+        level = _core_level(strength, own)
         weak = (strength < 1.8 * level) & (strength < _NEAR_FACTOR * _near_core(strength, lines, axis))
         short = run <= 2 * typical + 1
         out |= area & short & weak
         faint &= weak
         if not shaded:
             continue
-        k = _across_gap(own)
-        o = (lambda a: a) if axis == 0 else np.transpose
-        height, side = (o(a) for a in _ridge(o(strength), k))
-        walled = o(_ridge(o(mask).astype(np.int8), k)[1]) > 0  # both sides in the mask
+        height, side, walled = _across(strength, mask, _across_gap(own), axis)
         inside = area & ~areas[1 - axis] & ~short & walled & (height > _HIDDEN_RIDGE * level) & (height < 1.8 * level)
         out |= inside
         fill[inside] = side[inside]
