@@ -43,7 +43,8 @@ def find_rulings(mask: np.ndarray, *, min_cover: float = 0.35) -> np.ndarray:
 
 
 def _rulings(mask: np.ndarray, min_cover: float, strength: np.ndarray) -> list[dict]:
-    """Accepted line bands: dicts with ``axis``, ``tilt``, ``bins`` (lo, hi), ``area`` (bool mask)."""
+    """Accepted line bands: dicts with ``axis``, ``tilt``, ``offset`` and ``bins`` (lo, hi) of :func:`best_tilt`'s
+    binning, ``area`` (bool mask)."""
     bands = {axis: _line_bands(mask if axis == 0 else mask.T, min_cover) for axis in (0, 1)}
     if not bands[0] and not bands[1]:
         return []
@@ -118,8 +119,7 @@ def _hidden_lines(mask: np.ndarray, strength: np.ndarray, periodic: list[dict], 
     ys, xs = np.nonzero(ridge if axis == 0 else ridge.T)  # rows run along the lines
     h, w = ridge.shape if axis == 0 else ridge.shape[::-1]
     half = 0.5 * float(np.median([b["bins"][1] - b["bins"][0] for b in periodic]))
-    t = periodic[0]["tilt"]
-    off = int(np.ceil(abs(t) * w)) + 1  # as best_tilt bins the mask's pixels
+    t, off = periodic[0]["tilt"], periodic[0]["offset"]  # the periodic lines' binning (best_tilt's)
     bins = np.rint(ys - t * xs).astype(np.int64) + off
     counts = np.bincount(bins, minlength=h + 2 * off)
     pair = counts + np.concatenate([counts[1:], [0]])
@@ -135,8 +135,8 @@ def _hidden_lines(mask: np.ndarray, strength: np.ndarray, periodic: list[dict], 
         area = np.zeros((h, w), bool)
         area[ys[sel], xs[sel]] = True
         x0, x1 = _longest_run(xs[sel], w, gap=max(2, int(0.03 * w)))
-        out.append({"tilt": t, "bins": (lo, hi + 1), "area": area if axis == 0 else area.T, "x0": x0, "x1": x1,
-                    "axis": axis})
+        out.append({"tilt": t, "offset": off, "bins": (lo, hi + 1), "area": area if axis == 0 else area.T,
+                    "x0": x0, "x1": x1, "axis": axis})
     return out
 
 
@@ -197,12 +197,12 @@ def best_tilt(ys: np.ndarray, xs: np.ndarray, h: int, w: int):
 
 
 def _line_bands(m: np.ndarray, min_cover: float) -> list[dict]:
-    """Horizontal line bands of a mask: dicts with ``tilt``, ``bins``, ``area``, ``x0``, ``x1``."""
+    """Horizontal line bands of a mask: dicts with ``tilt``, ``offset``, ``bins``, ``area``, ``x0``, ``x1``."""
     h, w = m.shape
     ys, xs = np.nonzero(m)
     if ys.size < min_cover * w:
         return []
-    t, _, bins, counts = best_tilt(ys, xs, h, w)
+    t, off, bins, counts = best_tilt(ys, xs, h, w)
     # a line is a peak of the profile above its local level (a digit the line crosses raises the level)
     padded = np.pad(counts, 7, mode="edge")
     base = np.median(np.lib.stride_tricks.sliding_window_view(padded, 15), axis=-1)
@@ -229,7 +229,8 @@ def _line_bands(m: np.ndarray, min_cover: float) -> list[dict]:
         area = np.zeros_like(m)
         area[ys[sel], xs[sel]] = True
         x0, x1 = _longest_run(xs[sel], w, gap=max(2, int(0.03 * w)))
-        bands.append({"tilt": float(t), "bins": (int(s0), int(e0)), "area": area, "x0": x0, "x1": x1})
+        bands.append({"tilt": float(t), "offset": int(off), "bins": (int(s0), int(e0)), "area": area,
+                      "x0": x0, "x1": x1})
     return bands
 
 
