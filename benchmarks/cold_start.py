@@ -35,6 +35,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "classifier.md"
+sys.path.insert(0, str(REPO / "scripts"))
+
+from docs_block import write_between  # noqa: E402
+
 BEGIN, END = "<!-- cold-start:begin -->", "<!-- cold-start:end -->"
 
 CHILD = """
@@ -151,11 +155,7 @@ def main(argv=None) -> int:
     text = f"{header}\n\n{table(results)}"
     print(text)
     if args.write_docs:
-        doc = DOCS.read_text(encoding="utf-8")
-        if BEGIN not in doc or END not in doc:
-            raise SystemExit(f"{DOCS}: markers {BEGIN} / {END} not found")
-        head, rest = doc.split(BEGIN, 1)
-        DOCS.write_text(f"{head}{BEGIN}\n{text}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
+        write_between(DOCS, BEGIN, END, text)
         print(f"wrote {DOCS.relative_to(REPO)}")
     return 0
 

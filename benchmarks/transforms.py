@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +40,10 @@ import numpy as np
 BATCH = 128
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "transforms.md"
+sys.path.insert(0, str(REPO / "scripts"))
+
+from docs_block import write_between  # noqa: E402
+
 BEGIN, END = "<!-- transforms-speed:begin -->", "<!-- transforms-speed:end -->"
 
 
@@ -187,11 +192,7 @@ def main(argv=None):
     ]
     print("\n".join(lines))
     if args.write_docs:
-        doc = DOCS.read_text(encoding="utf-8")
-        if BEGIN not in doc or END not in doc:
-            raise SystemExit(f"{DOCS}: markers {BEGIN} / {END} not found")
-        head, rest = doc.split(BEGIN, 1)
-        DOCS.write_text(head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + rest.split(END, 1)[1], encoding="utf-8")
+        write_between(DOCS, BEGIN, END, "\n".join(lines))
         print(f"wrote {DOCS.relative_to(REPO)}")
 
 
