@@ -406,3 +406,10 @@ def test_benchmark_with_no_loadable_dataset_raises_saying_how_to_get_mnist(tmp_p
     assert "load_mnist('test', download=True)" in message and "HANDDIGITS_DATA" in message
     assert "\n" not in message
     assert not any(tmp_path.iterdir()), "nothing may be downloaded or created"
+
+
+@pytest.mark.parametrize("value", ["2", "-0.1", "abc", "nan", ""])
+def test_predict_min_confidence_outside_0_1_is_a_usage_error(capsys, value):
+    lines = _usage_error(capsys, ["predict", "x.png", "--min-confidence", value])
+    assert lines[-1] == ("handdigits predict: error: argument --min-confidence: expected 'auto' or a number from 0 "
+                         f"to 1, got {value!r}")

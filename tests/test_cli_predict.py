@@ -208,3 +208,46 @@ def test_threads_option_reaches_the_classifier_and_bad_counts_are_usage_errors(c
             run(capsys, samples[0], "--threads", bad)
         assert info.value.code == 2
         assert f"argument --threads: expected a whole number from 1 to 256, got '{bad}'" in capsys.readouterr().err
+
+
+def _hash_sign(tmp_path):
+    """A "#" drawn with a pen: ink the preprocessing keeps, and a shape the bundled model doubts is a digit."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("L", (120, 120), 255)
+    draw = ImageDraw.Draw(img)
+    for at in (45, 75):
+        draw.line([(at, 15), (at, 105)], fill=0, width=5)
+        draw.line([(15, at), (105, at)], fill=0, width=5)
+    path = tmp_path / "hash.png"
+    img.save(path)
+    return str(path)
+
+
+def test_min_confidence_auto_answers_not_sure_for_a_non_digit(capsys, tmp_path):
+    samples = [str(p) for p in list_samples()[:3]]
+    sign = _hash_sign(tmp_path)
+    status, out, err = run(capsys, sign, *samples, "--min-confidence", "auto", "--json")
+    assert (status, err) == (0, "")  # a doubt is an answer, not a failure
+    doubted, *digits = json.loads(out)
+    assert (doubted["digit"], doubted["sure"], doubted["error"]) == (None, False, None)
+    assert len(doubted["top_k"]) == 1  # the probabilities are still given
+    assert [(r["digit"], r["sure"]) for r in digits] == [(true_digit(p), True) for p in samples]
+    # without the option the same image gets its most likely digit
+    status, out, _ = run(capsys, sign, "--json")
+    (plain,) = json.loads(out)
+    assert plain["sure"] is True and plain["digit"] == plain["top_k"][0]["digit"] == doubted["top_k"][0]["digit"]
+    status, out, _ = run(capsys, sign, "--min-confidence", "auto", "--top-k", "2")
+    assert status == 0 and out.startswith(f"{sign}: not sure, most likely {plain['digit']} (") and "next: " in out
+
+
+def test_min_confidence_number_is_the_least_confidence_answered(capsys, tmp_path):
+    from handdigits import Classifier
+
+    sign = _hash_sign(tmp_path)
+    confidence = Classifier().confidence(sign)
+    assert 1e-6 < confidence < 0.5  # the model finds it no digit: P(digit) x P(top digit | digit) is small
+    for limit, sure in ((confidence / 2, True), (2 * confidence, False)):
+        status, out, _ = run(capsys, sign, "--min-confidence", f"{limit:.9f}", "--json")
+        (record,) = json.loads(out)
+        assert (status, record["sure"], record["digit"] is None) == (0, sure, not sure)

@@ -108,3 +108,16 @@ def test_reject_rule_answers_at_least_the_coverage(n, coverage, extra, seed):
     answered = decision.decide(raw, **rule) >= 0
     assert answered.sum() >= np.ceil(coverage * n - 1e-9)
     assert (decision.decide(raw, min_confidence=rule["min_confidence"]) >= 0).sum() >= np.ceil(confidence_coverage * n - 1e-9)
+
+
+def test_top_k_orders_by_probability_ties_to_the_smaller_digit_and_skips_nan_rows():
+    proba = np.array([
+        [0.1, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.3, 0.0, 0.1],
+        [0.2, 0.0, 0.0, 0.2, 0.0, 0.0, 0.6, 0.0, 0.0, 0.0],
+        [np.nan] * 10,
+    ])
+    assert decision.top_k(proba, 3) == [[(2, 0.5), (7, 0.3), (0, 0.1)], [(6, 0.6), (0, 0.2), (3, 0.2)], []]
+    assert decision.top_k(proba, 1) == [[(2, 0.5)], [(6, 0.6)], []]
+    out = decision.top_k(proba.astype(np.float32), 10)
+    assert [d for d, _ in out[0]] == [2, 7, 0, 9, 1, 3, 4, 5, 6, 8]
+    assert all(type(d) is int and type(p) is float for d, p in out[0])  # JSON-ready

@@ -294,9 +294,7 @@ class Classifier:
         """
         k = check_int(k, "k", low=1, high=NUM_CLASSES)
         raw, single = self._raw(x, preprocess, errors)
-        proba = decision.digit_proba(raw)
-        order = np.argsort(-np.nan_to_num(proba, nan=-1.0), axis=1, kind="stable")[:, : int(k)]
-        result = [[] if np.isnan(row).any() else [(int(d), float(row[d])) for d in idx] for idx, row in zip(order, proba)]
+        result = decision.top_k(decision.digit_proba(raw), k)
         return result[0] if single else result
 
     # ------------------------------------------------------------------ the forward pass

@@ -116,6 +116,14 @@ def answers(raw, min_confidence: float | None = None, max_not_digit: float | Non
                    confidence(raw), not_digit_proba(raw))
 
 
+def top_k(proba, k: int) -> list[list[tuple[int, float]]]:
+    """The ``k`` most likely digits of each row of ``(N, 10)`` digit probabilities, most likely first (ties: the
+    smaller digit), as ``[(digit, probability), ...]``; ``[]`` for a NaN row (an unreadable image)."""
+    proba = np.asarray(proba)
+    order = np.argsort(-np.nan_to_num(proba, nan=-1.0), axis=1, kind="stable")[:, : int(k)]
+    return [[] if np.isnan(row).any() else [(int(d), float(row[d])) for d in idx] for idx, row in zip(order, proba)]
+
+
 def threshold_for_coverage(conf, coverage: float) -> float:
     """The largest confidence threshold that still answers ``coverage`` of the images.
 

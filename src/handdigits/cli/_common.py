@@ -93,10 +93,10 @@ def expand_directories(names: list) -> list:
     return out
 
 
-def load_classifier(path, threads: int | None = None, quantized: bool = True):
+def load_classifier(path, threads: int | None = None, quantized: bool = True, min_confidence=None):
     from ..classifier import Classifier
 
-    options = {"threads": threads, "quantized": quantized}
+    options = {"threads": threads, "quantized": quantized, "min_confidence": min_confidence}
     return Classifier.load(path, **options) if path else Classifier(**options)
 
 
@@ -117,7 +117,8 @@ def read_inputs(args):
     """``(inputs, classifier)``: every IMG argument read, the classifier loaded only if one is usable."""
     inputs = [read_input(arg) for arg in args.images]
     usable = any(reason is None for *_, reason in inputs)
-    clf = load_classifier(args.model, args.threads, quantized=args.quantized) if usable else None
+    clf = (load_classifier(args.model, args.threads, quantized=args.quantized,
+                           min_confidence=getattr(args, "min_confidence", None)) if usable else None)
     return inputs, clf
 
 

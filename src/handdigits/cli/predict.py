@@ -23,11 +23,32 @@ def add_predict(sub):
         json_help="print a JSON list with one record per file, failures included (with an 'error' field)",
     )
     p.add_argument("--top-k", type=int, default=1, metavar="K", help="show the K most likely digits (default: 1)")
+    p.add_argument("--min-confidence", type=min_confidence_option, default=None, metavar="P",
+                   help="answer 'not sure' where the model doubts the image is a digit: 'auto' takes the limits "
+                        "recorded with the model (as handdigits serve does; it refuses most empty pages the blank "
+                        "test lets through), a number in [0, 1] is the least confidence answered (default: always "
+                        "answer a digit)")
     p.add_argument("--show", default=None, metavar="OUT",
                    help="save what the model saw: the input with the kept box, the ink mask and the 28x28 image "
                         "side by side, as the PNG file OUT (one image) or as OUT/<name>.show.png for each image "
                         "(OUT an existing directory)")
     p.set_defaults(func=run_predict)
+
+
+def min_confidence_option(text: str):
+    """``--min-confidence``: ``"auto"`` or a number in [0, 1] (argparse type)."""
+    import argparse
+    import math
+
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number from 0 to 1, got {text!r}")
+    return value
 
 
 def show_paths(parser, out, names) -> list:
@@ -66,9 +87,9 @@ def run_predict(args, parser) -> int:
     bar = _progress(len(inputs))
     for start in range(0, len(inputs), PREDICT_CHUNK):
         chunk = inputs[start : start + PREDICT_CHUNK]
-        tops, reasons = _classify_chunk(clf, chunk, args.top_k)
+        answers, reasons = _classify_chunk(clf, chunk, args.top_k)
         for i, (name, source, _) in enumerate(chunk):
-            record = _record(name, tops.get(i), reasons[i])
+            record = _record(name, answers.get(i), reasons[i])
             _save_show(record, source, shows[start + i])
             records.append(record)
             if record["error"] is not None:
@@ -91,7 +112,9 @@ def _progress(total: int):
 
 
 def _classify_chunk(clf, chunk, k: int):
-    """``({index in chunk: top-k list}, [reason or None per item])`` for one chunk of inputs."""
+    """``({index in chunk: (label, top-k list)}, [reason or None per item])`` for one chunk of inputs; the
+    label is -1 where the classifier's ``min_confidence`` doubts the image."""
+    from ..decision import top_k
     from ..preprocess import to_mnist_batch
 
     readable = [i for i, (_, _, why) in enumerate(chunk) if why is None]
@@ -103,7 +126,8 @@ def _classify_chunk(clf, chunk, k: int):
         reasons[i] = None if why is None else reason(why, chunk[i][1])
     if not prepared.ok.any():
         return {}, reasons
-    found = clf.top_k(prepared.images[prepared.ok], k=k, preprocess=False)
+    answer = clf.answer(prepared.images[prepared.ok], preprocess=False)
+    found = zip(answer.labels.tolist(), top_k(answer.proba, k))
     return dict(zip([i for i, ok in zip(readable, prepared.ok) if ok], found)), reasons
 
 
@@ -120,16 +144,19 @@ def _save_show(record: dict, source, show) -> None:
         pass  # undecodable: the failure is reported already
 
 
-def _record(name: str, top, why) -> dict:
-    if top is None:
-        return {"image": name, "digit": None, "top_k": [], "error": why or "not classified"}
-    return {"image": name, "digit": top[0][0], "top_k": [{"digit": d, "probability": p} for d, p in top],
-            "error": None}
+def _record(name: str, answer, why) -> dict:
+    """One file's JSON record: ``sure`` is false, with ``digit`` null, for a failure or a doubted image."""
+    if answer is None:
+        return {"image": name, "digit": None, "sure": False, "top_k": [], "error": why or "not classified"}
+    label, top = answer
+    return {"image": name, "digit": label if label >= 0 else None, "sure": label >= 0,
+            "top_k": [{"digit": d, "probability": p} for d, p in top], "error": None}
 
 
 def _text_line(record: dict) -> str:
     first, *rest = record["top_k"]
-    line = f"{record['image']}: {first['digit']} ({first['probability']:.1%})"
+    answer = first["digit"] if record["sure"] else f"not sure, most likely {first['digit']}"
+    line = f"{record['image']}: {answer} ({first['probability']:.1%})"
     if rest:
         line += "  next: " + ", ".join(f"{t['digit']} ({t['probability']:.1%})" for t in rest)
     return line
