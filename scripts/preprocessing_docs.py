@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from docs_block import write_between  # noqa: E402
+
 DOCS = REPO / "docs"
 START, END = "<!-- accuracy:start -->", "<!-- accuracy:end -->"
 
