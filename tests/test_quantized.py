@@ -204,7 +204,8 @@ def test_the_no_quantized_option_reaches_the_classifier(capsys, monkeypatch, com
     seen = []
     real = _common.load_classifier
     monkeypatch.setattr(_common, "load_classifier",
-                        lambda path, threads=None, quantized=True: seen.append(quantized) or real(path, threads, quantized))
+                        lambda path, threads=None, quantized=True, **more: seen.append(quantized)
+                        or real(path, threads, quantized, **more))
     sample = str(list_samples()[1])
     answers = {}
     for name, flags in (("quantized", []), ("float32", ["--no-quantized"])):
