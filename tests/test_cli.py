@@ -413,3 +413,11 @@ def test_predict_min_confidence_outside_0_1_is_a_usage_error(capsys, value):
     lines = _usage_error(capsys, ["predict", "x.png", "--min-confidence", value])
     assert lines[-1] == ("handdigits predict: error: argument --min-confidence: expected 'auto' or a number from 0 "
                          f"to 1, got {value!r}")
+
+
+def test_predict_min_confidence_takes_auto_and_the_ends_of_0_1():
+    from handdigits.cli.predict import min_confidence_option
+
+    assert min_confidence_option("auto") == "auto"
+    assert [min_confidence_option(v) for v in ("0", "1", "0.25", "1e-3")] == [0.0, 1.0, 0.25, 0.001]
+    assert type(min_confidence_option("1")) is float
