@@ -16,8 +16,8 @@ over: it is a ratio of one version's errors, not a law).
 The baseline's ``src/`` is taken from git (``git archive``) into a temporary
 folder and run in a second Python process with that folder first on
 ``PYTHONPATH``; it reads each image with ``Classifier().predict(image)``, and an
-exception counts as a refusal.  Today's code reads them as
-``scripts/preprocessing_docs.py`` does (``to_mnist_batch`` then ``predict``).
+exception counts as a refusal.  Today's code reads them with
+``Classifier().predict(images, errors="mark")``, where -1 is a refusal.
 Refusals count as errors, except on ``realworld/empty``, where every answer is
 an error.  ``--docs`` writes the table into docs/preprocessing.md between
 ``<!-- calibration:start -->`` and ``<!-- calibration:end -->``.
@@ -35,8 +35,6 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -139,15 +137,9 @@ class Baseline:
 
 
 def today(images, clf) -> list[int | None]:
-    """Each image's label from today's preprocessing and ``clf``, ``None`` where it was refused."""
-    from handdigits.preprocess import to_mnist_batch
-
-    prepared = to_mnist_batch(images, errors="mark")
-    labels: list[int | None] = [None] * len(images)
-    if prepared.ok.any():
-        for i, y in zip(np.flatnonzero(prepared.ok), clf.predict(prepared.images[prepared.ok], preprocess=False)):
-            labels[i] = int(y)
-    return labels
+    """Each image's label from today's ``clf.predict(images, errors="mark")``, ``None`` where it was refused
+    (``clf`` answers every readable image: no ``min_confidence``)."""
+    return [None if y < 0 else int(y) for y in clf.predict(images, errors="mark")]
 
 
 def score(predicted, labels, empty: bool) -> tuple[int, int]:

@@ -36,19 +36,18 @@ def add_predict(sub):
 
 
 def min_confidence_option(text: str):
-    """``--min-confidence``: ``"auto"`` or a number in [0, 1] (argparse type)."""
+    """``--min-confidence``: ``"auto"``, or a number checked as ``Classifier(min_confidence=...)`` checks it
+    (:func:`handdigits.validation.check_probability`; argparse type)."""
     import argparse
-    import math
+
+    from ..validation import check_probability
 
     if text == "auto":
         return text
     try:
-        value = float(text)
+        return check_probability(float(text), "min_confidence")
     except ValueError:
-        value = math.nan
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a number from 0 to 1, got {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number from 0 to 1, got {text!r}") from None
 
 
 def show_paths(parser, out, names) -> list:
