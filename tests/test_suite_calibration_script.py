@@ -68,6 +68,12 @@ def test_table_sets_the_suite_against_the_unshared_errors(script):
     assert not any("grey8" in k or "canvas" in k for k in rows)
 
 
+def test_table_has_no_estimate_where_the_first_version_made_no_error(script):
+    results = {"plain-photo": {"n": 5, "old": (0, 0), "new": (1, 0)}}
+    (row,) = [line for line in script.table(results, "abc1234", 5, [0]) if "(plain-photo)" in line]
+    assert row.endswith("| 0.00 % (0; 0 refused) | 0.0× | 20.00 % (1; 0 refused) | – | ≤ 0.30 % |")
+
+
 def test_baseline_answers_from_its_own_source_and_marks_what_raised(script, tmp_path):
     src = fake_version(tmp_path)
     images = [np.zeros((5, 5), np.uint8), np.full((3, 3), 17, np.uint8), np.full((2, 2), 4, np.uint8)]
