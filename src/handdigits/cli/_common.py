@@ -113,12 +113,13 @@ def read_input(arg: str):
     return arg, path, None
 
 
-def read_inputs(args):
-    """``(inputs, classifier)``: every IMG argument read, the classifier loaded only if one is usable."""
+def read_inputs(args, min_confidence=None):
+    """``(inputs, classifier)``: every IMG argument read, the classifier (with ``min_confidence``) loaded only
+    if one is usable."""
     inputs = [read_input(arg) for arg in args.images]
     usable = any(reason is None for *_, reason in inputs)
-    clf = (load_classifier(args.model, args.threads, quantized=args.quantized,
-                           min_confidence=getattr(args, "min_confidence", None)) if usable else None)
+    clf = (load_classifier(args.model, args.threads, quantized=args.quantized, min_confidence=min_confidence)
+           if usable else None)
     return inputs, clf
 
 

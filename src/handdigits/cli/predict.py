@@ -81,7 +81,7 @@ def run_predict(args, parser) -> int:
     check_images(parser, args)
     shows = show_paths(parser, args.show, args.images)
 
-    inputs, clf = read_inputs(args)
+    inputs, clf = read_inputs(args, args.min_confidence)
     records = []
     bar = _progress(len(inputs))
     for start in range(0, len(inputs), PREDICT_CHUNK):
